@@ -1,0 +1,37 @@
+// The upstream room's contract: per-cluster runtime state built once per snapshot (balancers,
+// breakers, outlier detection, retry budget), consulted per request.
+import type { Endpoint } from '../../model/snapshot.js';
+
+/** One endpoint and everything the balancer and outlier detector track about it. */
+export interface EndpointState {
+  /** "address:port", the stable identity of an endpoint across snapshots. */
+  key: string;
+  endpoint: Endpoint;
+  weight: number;
+  /** Requests in flight to this endpoint (least_request reads it). */
+  active: number;
+  /** Ejected by outlier detection until this time (ms since epoch); 0 = not ejected. */
+  ejectedUntil: number;
+  /** How many times it was ejected (ejection time multiplies by it). */
+  ejections: number;
+  /** From the snapshot: false = never picked. */
+  healthy: boolean;
+}
+
+/** What a consistent-hash balancer hashes, taken from the request. */
+export interface PickContext {
+  hashKey?: string;
+}
+
+export interface Balancer {
+  /** An available endpoint (healthy, not ejected), or undefined when none is. */
+  pick(ctx: PickContext): EndpointState | undefined;
+}
+
+/** How one try ended, as outlier detection and retry conditions see it. */
+export type TryOutcome =
+  | { kind: 'response'; status: number; grpcStatus?: number }
+  | { kind: 'connect-failure' } // refused, unreachable, connect timeout
+  | { kind: 'reset' } // connection closed/reset before a complete response head
+  | { kind: 'refused-stream' } // HTTP/2 REFUSED_STREAM
+  | { kind: 'timeout' }; // per-try timeout
