@@ -46,6 +46,11 @@ export interface CompiledRoute {
   requestHeaders: CompiledHeaderMutation | undefined;
   responseHeaders: CompiledHeaderMutation | undefined;
   /**
+   * Whether the route rewrites path or authority; when false, `rewrite` is the identity and the
+   * caller can skip it (and the small object it returns) on the request path.
+   */
+  hasRewrite: boolean;
+  /**
    * Rewrites path/authority of a forwarded request per the route's `rewrite`; returns the new
    * path (with query kept) and authority. Identity when the route has no rewrite.
    */

@@ -4,7 +4,7 @@ import type { Endpoint } from '../../model/snapshot.js';
 
 /** One endpoint and everything the balancer and outlier detector track about it. */
 export interface EndpointState {
-  /** "address:port", the stable identity of an endpoint across snapshots. */
+  /** "address:port" ("[v6]:port" for IPv6), the stable identity of an endpoint across snapshots. */
   key: string;
   endpoint: Endpoint;
   weight: number;
@@ -12,7 +12,10 @@ export interface EndpointState {
   active: number;
   /** Ejected by outlier detection until this time (ms since epoch); 0 = not ejected. */
   ejectedUntil: number;
-  /** How many times it was ejected (ejection time multiplies by it). */
+  /**
+   * The ejection multiplier (Envoy's eject_time_backoff): +1 at each ejection, −1 per detection
+   * interval the host then stays in service. The next ejection lasts baseEjectionTime × this.
+   */
   ejections: number;
   /** From the snapshot: false = never picked. */
   healthy: boolean;
@@ -35,3 +38,9 @@ export type TryOutcome =
   | { kind: 'reset' } // connection closed/reset before a complete response head
   | { kind: 'refused-stream' } // HTTP/2 REFUSED_STREAM
   | { kind: 'timeout' }; // per-try timeout
+
+/** Milliseconds since the epoch. Injected so tests can move time by hand. */
+export type Clock = () => number;
+
+/** A uniform number in [0, 1). Injected so tests can be deterministic. */
+export type Random = () => number;

@@ -1,0 +1,173 @@
+// One listening socket of the proxy and the connections it accepted. Decides each connection's
+// protocol (declared or sniffed) and hands it to the HTTP/1, HTTP/2 or TCP stack.
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Listener } from '../../model/snapshot.js';
+import { newConnectionInfo } from '../transport/connection-info.js';
+import { detectProtocol, type Detected } from '../transport/detect.js';
+import { Http1ServerConnection, type Http1ServerLimits } from '../transport/http1/server-connection.js';
+import { serveHttp2 } from '../transport/http2/server.js';
+import { statusText } from '../transport/http1/serialize.js';
+import { createLogger } from '../telemetry/log.js';
+import type { ListenerMetrics } from '../telemetry/proxy-metrics.js';
+import { createHttpHandler, type HttpHandler } from './http-handler.js';
+import { proxyTcp } from './tcp-proxy.js';
+import type { ProxyState } from './state.js';
+
+const log = createLogger('listener');
+
+export const LISTENER_DEFAULTS = {
+  maxHeaderBytes: 64 * 1024,
+  maxHeaderCount: 100,
+  headerTimeoutMs: 10_000,
+  idleTimeoutMs: 300_000,
+  maxConcurrentStreams: 100,
+  maxResetsPerSecond: 200,
+  detectTimeoutMs: 300,
+  connectTimeoutMs: 10_000,
+};
+
+/** Something that holds a client connection and can wind it down. */
+interface Tracked {
+  drain(): void;
+  destroy(): void;
+}
+
+const CODEC_ERRORS: Record<number, string> = {
+  400: 'MAILLE_ERR_BAD_REQUEST',
+  408: 'MAILLE_ERR_REQUEST_TIMEOUT',
+  431: 'MAILLE_ERR_HEADERS_TOO_LARGE',
+  501: 'MAILLE_ERR_NOT_IMPLEMENTED',
+  505: 'MAILLE_ERR_NOT_IMPLEMENTED',
+};
+
+/** Answers a request the HTTP/1 codec refused, then closes (the stream is unusable). */
+function writeCodecError(socket: Socket, status: number, message: string): void {
+  const body = `${CODEC_ERRORS[status] ?? 'MAILLE_ERR_BAD_REQUEST'}: ${message}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${statusText(status)}\r\nx-maille-error: ${CODEC_ERRORS[status] ?? 'MAILLE_ERR_BAD_REQUEST'}\r\n` +
+      `content-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
+}
+
+export class ListenerRuntime {
+  private readonly server: Server;
+  private readonly conns = new Set<Tracked>();
+  private config!: Listener;
+  private handler!: HttpHandler;
+  private limits!: Http1ServerLimits;
+  private metrics!: ListenerMetrics;
+  private draining = false;
+
+  constructor(
+    config: Listener,
+    private readonly state: () => ProxyState,
+  ) {
+    this.update(config);
+    this.server = createServer({ noDelay: true, pauseOnConnect: true }, this.onConnection);
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  /** Same socket, new settings (route table name, limits, detection). */
+  update(config: Listener): void {
+    this.config = config;
+    this.handler = createHttpHandler(this.state, config.routeConfig);
+    const l = config.limits ?? {};
+    this.limits = {
+      maxHeaderBytes: l.maxHeaderBytes ?? LISTENER_DEFAULTS.maxHeaderBytes,
+      maxHeaderCount: l.maxHeaderCount ?? LISTENER_DEFAULTS.maxHeaderCount,
+      headerTimeoutMs: l.headerTimeoutMs ?? LISTENER_DEFAULTS.headerTimeoutMs,
+      idleTimeoutMs: l.idleTimeoutMs ?? LISTENER_DEFAULTS.idleTimeoutMs,
+    };
+    this.metrics = this.state().metrics.forListener(config.name);
+  }
+
+  listen(): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException): void => {
+        const where = `${this.config.address ?? '127.0.0.1'}:${this.config.port}`;
+        reject(new Error(err.code === 'EADDRINUSE' ? `listener ${this.config.name}: ${where} is already in use; choose another port` : `listener ${this.config.name}: cannot listen on ${where}: ${err.message}`));
+      };
+      this.server.once('error', onError);
+      this.server.listen(this.config.port, this.config.address ?? '127.0.0.1', () => {
+        this.server.off('error', onError);
+        const addr = this.server.address();
+        resolve(typeof addr === 'object' && addr ? addr.port : this.config.port);
+      });
+    });
+  }
+
+  private onConnection = (socket: Socket): void => {
+    if (this.draining) {
+      socket.destroy();
+      return;
+    }
+    const cfg = this.config;
+    const info = newConnectionInfo(cfg.name, cfg.direction ?? 'inbound', socket);
+    const metrics = this.metrics;
+    metrics.opened();
+    socket.once('close', () => metrics.closed());
+    socket.on('error', () => {});
+    const protocol = cfg.protocol ?? 'detect';
+    if (protocol === 'detect') {
+      socket.resume();
+      detectProtocol(socket, cfg.detectTimeoutMs ?? LISTENER_DEFAULTS.detectTimeoutMs, (p, initial) => this.dispatch(socket, info, p, initial));
+    } else {
+      this.dispatch(socket, info, protocol, undefined);
+    }
+  };
+
+  private dispatch(socket: Socket, info: ReturnType<typeof newConnectionInfo>, p: Detected, initial: Buffer | undefined): void {
+    info.protocol = p;
+    const cfg = this.config;
+    if (p === 'tcp' || cfg.routeConfig === undefined) {
+      const cluster = cfg.tcpCluster ? this.state().clusters.get(cfg.tcpCluster) : undefined;
+      const tracked: Tracked = { drain: () => {}, destroy: () => socket.destroy() };
+      this.track(socket, tracked);
+      proxyTcp(socket, initial, cluster, LISTENER_DEFAULTS.connectTimeoutMs);
+      return;
+    }
+    if (p === 'http2') {
+      const l = cfg.limits ?? {};
+      const h2 = serveHttp2(socket, initial, info, {
+        maxConcurrentStreams: l.maxConcurrentStreams ?? LISTENER_DEFAULTS.maxConcurrentStreams,
+        maxResetsPerSecond: l.maxResetsPerSecond ?? LISTENER_DEFAULTS.maxResetsPerSecond,
+        idleTimeoutMs: this.limits.idleTimeoutMs,
+        maxHeaderBytes: this.limits.maxHeaderBytes,
+      }, this.handler);
+      this.track(socket, { drain: () => h2.drain(), destroy: () => h2.close() });
+      return;
+    }
+    const conn = new Http1ServerConnection(socket, info, this.limits, this.handler, writeCodecError);
+    this.track(socket, { drain: () => conn.drain(), destroy: () => socket.destroy() });
+    socket.resume();
+    conn.start(initial);
+  }
+
+  private track(socket: Socket, t: Tracked): void {
+    this.conns.add(t);
+    socket.once('close', () => this.conns.delete(t));
+    if (this.draining) t.drain();
+  }
+
+  get connectionCount(): number {
+    return this.conns.size;
+  }
+
+  /** Stops accepting and asks every connection to finish what it is doing, then close. */
+  drain(): void {
+    this.draining = true;
+    this.server.close();
+    for (const c of this.conns) c.drain();
+  }
+
+  /** Closes everything now. */
+  close(): void {
+    this.draining = true;
+    this.server.close();
+    for (const c of this.conns) c.destroy();
+    log.debug('listener closed', { listener: this.config.name });
+  }
+}

@@ -1,0 +1,130 @@
+// `maille proxy` assembled: snapshot → state (compiled routes, live clusters, filters), listeners,
+// admin. Reads like the diagram in docs/architecture.md:
+//
+//   listener ─ detect ─┬─ HTTP/1 codec ─┐
+//                      ├─ HTTP/2 codec ─┴─ route → filters → forward (retries, timeouts) → cluster pool
+//                      └─ TCP ───────────────────────────────────────────────────────────→ cluster endpoint
+import type { Snapshot } from '../../model/snapshot.js';
+import { compileRouteConfig } from '../router/compile.js';
+import type { CompiledRouteTable } from '../router/types.js';
+import { createFaultFilter } from '../filters/fault/filter.js';
+import { ProxyMetrics } from '../telemetry/proxy-metrics.js';
+import { createLogger, setLogLevel, type LogLevel } from '../telemetry/log.js';
+import { startAdminServer } from './admin.js';
+import { ClusterSet } from './cluster-set.js';
+import { ListenerRuntime } from './listener-runtime.js';
+import type { ProxyState } from './state.js';
+
+const log = createLogger('proxy');
+const DEFAULT_DRAIN_MS = 5000;
+
+export interface ProxyOptions {
+  snapshot: Snapshot;
+  adminPort: number;
+  adminAddress: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export interface ProxyHandle {
+  applySnapshot(s: Snapshot): void;
+  drain(): Promise<void>;
+  close(): Promise<void>;
+  readonly listenerPorts: Map<string, number>;
+  readonly adminPort: number;
+}
+
+export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
+  setLogLevel(opts.logLevel as LogLevel);
+  const metrics = new ProxyMetrics();
+  const clusters = new ClusterSet(metrics);
+  const filters = [createFaultFilter()];
+  let state: ProxyState;
+  const getState = (): ProxyState => state;
+
+  /** Everything that can fail (route compilation) happens before the swap. */
+  const buildState = (snapshot: Snapshot): ProxyState => {
+    const routeTables = new Map<string, CompiledRouteTable>();
+    for (const rc of snapshot.routeConfigs ?? []) routeTables.set(rc.name, compileRouteConfig(rc));
+    const live = clusters.apply(snapshot.clusters ?? []);
+    return { version: snapshot.version, snapshot, routeTables, clusters: live, filters, metrics };
+  };
+
+  state = buildState(opts.snapshot);
+  const listeners = new Map<string, ListenerRuntime>();
+  const listenerPorts = new Map<string, number>();
+
+  const syncListeners = async (snapshot: Snapshot): Promise<void> => {
+    const wanted = new Map(snapshot.listeners.map((l) => [l.name, l]));
+    for (const [name, rt] of listeners) {
+      const next = wanted.get(name);
+      const cur = state.snapshot.listeners.find((l) => l.name === name);
+      if (!next || !cur || next.port !== cur.port || (next.address ?? '') !== (cur.address ?? '')) {
+        rt.drain();
+        listeners.delete(name);
+        listenerPorts.delete(name);
+      } else {
+        rt.update(next);
+      }
+    }
+    for (const l of snapshot.listeners) {
+      if (listeners.has(l.name)) continue;
+      const rt = new ListenerRuntime(l, getState);
+      listenerPorts.set(l.name, await rt.listen());
+      listeners.set(l.name, rt);
+    }
+  };
+
+  let draining = false;
+  await syncListeners(state.snapshot);
+  // Re-run so listeners kept from the first pass see themselves as "current".
+  const admin = await startAdminServer({
+    address: opts.adminAddress,
+    port: opts.adminPort,
+    source: {
+      ready: () => !draining,
+      configDump: () => ({ version: state.version, snapshot: state.snapshot }),
+      clusters: () => clusters.status(),
+      metricsText: () => metrics.render(),
+    },
+  });
+
+  let applying = Promise.resolve();
+  const handle: ProxyHandle = {
+    listenerPorts,
+    adminPort: admin.port,
+    applySnapshot(snapshot: Snapshot): void {
+      applying = applying.then(async () => {
+        let next: ProxyState;
+        try {
+          next = buildState(snapshot);
+        } catch (err) {
+          log.error('snapshot rejected; keeping the last good one', { version: snapshot.version, error: (err as Error).message });
+          return;
+        }
+        const previous = state;
+        await syncListeners(snapshot).catch((err: Error) => log.error('listener update failed', { error: err.message }));
+        state = next;
+        clusters.retire(previous.clusters, next.clusters);
+        log.info('snapshot applied', { version: snapshot.version });
+      });
+    },
+    async drain(): Promise<void> {
+      if (draining) return;
+      draining = true;
+      for (const l of listeners.values()) l.drain();
+      const deadline = Date.now() + (state.snapshot.drainTimeoutMs ?? DEFAULT_DRAIN_MS);
+      while (Date.now() < deadline && [...listeners.values()].some((l) => l.connectionCount > 0)) {
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      await handle.close();
+    },
+    async close(): Promise<void> {
+      draining = true;
+      for (const l of listeners.values()) l.close();
+      listeners.clear();
+      clusters.close();
+      await admin.close();
+    },
+  };
+  return handle;
+}

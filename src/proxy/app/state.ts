@@ -1,0 +1,17 @@
+// The proxy's live state: one immutable-by-convention object per applied snapshot. Requests read
+// `state()` once at their start and keep that object, so a snapshot swap never changes the rules
+// under a request in flight; the swap itself is one assignment.
+import type { Snapshot } from '../../model/snapshot.js';
+import type { CompiledRouteTable } from '../router/types.js';
+import type { HttpFilter } from '../filters/types.js';
+import type { ProxyMetrics } from '../telemetry/proxy-metrics.js';
+import type { UpstreamCluster } from './upstream-cluster.js';
+
+export interface ProxyState {
+  readonly version: string;
+  readonly snapshot: Snapshot;
+  readonly routeTables: ReadonlyMap<string, CompiledRouteTable>;
+  readonly clusters: ReadonlyMap<string, UpstreamCluster>;
+  readonly filters: readonly HttpFilter[];
+  readonly metrics: ProxyMetrics;
+}

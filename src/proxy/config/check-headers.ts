@@ -1,0 +1,40 @@
+// Header names and values, checked at load time: Node throws ERR_INVALID_HTTP_TOKEN /
+// ERR_INVALID_CHAR when such a header is set, which would otherwise surface on the request path.
+import type { HeaderMutation } from '../../model/snapshot.js';
+import type { CheckContext } from './check-context.js';
+import type { FieldPath } from './path.js';
+
+/** RFC 9110 token: the characters a field name may use. */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** HTTP/2 pseudo-headers that routes may match on (never set: rewrites do that). */
+const MATCHABLE_PSEUDO = new Set([':authority', ':method', ':path', ':scheme']);
+const TOKEN_HINT = "letters, digits and !#$%&'*+-.^_`|~ only";
+
+export function isToken(s: string): boolean {
+  return TOKEN.test(s);
+}
+
+export function checkHeaderName(ctx: CheckContext, path: FieldPath, name: string, matchable = false): void {
+  if (isToken(name) || (matchable && MATCHABLE_PSEUDO.has(name.toLowerCase()))) return;
+  const pseudo = matchable ? `, or one of ${[...MATCHABLE_PSEUDO].join(', ')}` : '';
+  ctx.report(path, `not a valid header name (${TOKEN_HINT}${pseudo}) (got ${JSON.stringify(name)})`);
+}
+
+export function checkHeaderValue(ctx: CheckContext, path: FieldPath, value: string): void {
+  if (/[\r\n\0]/.test(value)) ctx.report(path, 'header value must not contain CR, LF or NUL');
+}
+
+/** Names and values of a map such as DirectResponse.headers. */
+export function checkHeaderMap(ctx: CheckContext, path: FieldPath, map: Record<string, string> | undefined): void {
+  for (const [name, value] of Object.entries(map ?? {})) {
+    if (!isToken(name)) checkHeaderName(ctx, [...path, name], name);
+    else checkHeaderValue(ctx, [...path, name], value);
+  }
+}
+
+export function checkHeaderMutation(ctx: CheckContext, path: FieldPath, m: HeaderMutation | undefined): void {
+  if (!m) return;
+  checkHeaderMap(ctx, [...path, 'add'], m.add);
+  checkHeaderMap(ctx, [...path, 'set'], m.set);
+  (m.remove ?? []).forEach((name, i) => checkHeaderName(ctx, [...path, 'remove', i], name));
+}

@@ -1,0 +1,270 @@
+// One upstream HTTP/1.1 connection, reused across requests by the pool (keep-alive).
+//
+// It sends a prepared request head, streams the request body, parses the response head and
+// hands response body bytes on as they arrive, untouched (chunked framing included).
+import type { Socket } from 'node:net';
+import type { HeaderList } from '../../http/headers.js';
+import type { BodySink, BodySource } from '../../http/exchange.js';
+import { ChunkedDecoder, CRLF, LAST_CHUNK } from './chunked.js';
+import { connectionTokens, responseFraming, wantsKeepAlive, type Framing } from './framing.js';
+import { HeadParseError, parseResponseHead, type ResponseHead } from './head-parser.js';
+
+export interface UpstreamResponseHandler {
+  /** A 1xx interim response other than 101 (e.g. 100 Continue). */
+  interim(status: number, headers: HeaderList): void;
+  /** The final response head. */
+  head(head: ResponseHead, framing: Framing): void;
+  /** 101 Switching Protocols: the socket now belongs to the caller. */
+  upgrade(head: ResponseHead, rawHead: Buffer, socket: Socket): void;
+  /** Response body bytes, as framed on the wire. Return false to pause the upstream. */
+  data(chunk: Buffer): boolean;
+  end(): void;
+  /** The exchange failed. `responseStarted`: a response head had already arrived. */
+  fail(kind: 'reset' | 'protocol', err: Error, responseStarted: boolean): void;
+}
+
+const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
+const MAX_RESPONSE_HEAD = 64 * 1024;
+const MAX_RESPONSE_FIELDS = 200;
+
+export class Http1ClientConnection {
+  /** Requests completed on this connection (for maxRequestsPerConnection). */
+  served = 0;
+  /** Set when the last exchange left the connection reusable. */
+  reusable = true;
+  closed = false;
+  /** Whether at least one exchange completed here (a reset on a reused connection is benign). */
+  get reused(): boolean {
+    return this.served > 0;
+  }
+
+  private handler: UpstreamResponseHandler | undefined;
+  private method = 'GET';
+  private pending: Buffer | undefined;
+  private state: 'idle' | 'head' | 'body' | 'done' = 'idle';
+  private framing: Framing = { kind: 'none' };
+  private remaining = 0;
+  private decoder: ChunkedDecoder | undefined;
+  private requestDone = true;
+  private keepAlive = true;
+  private requestBody: BodySource | undefined;
+  private onFinished: ((conn: Http1ClientConnection) => void) | undefined;
+
+  constructor(
+    readonly socket: Socket,
+    /** The endpoint key ("address:port" as the snapshot names it). */
+    readonly key: string,
+  ) {
+    socket.setNoDelay(true);
+    socket.on('data', this.onData);
+    socket.on('close', this.onClose);
+    socket.on('error', () => {}); // reported through 'close'
+  }
+
+  /**
+   * Starts an exchange. `onFinished` runs once when the connection is free again (or closed),
+   * so the pool can reuse or forget it.
+   */
+  send(
+    head: string,
+    method: string,
+    body: BodySource | undefined,
+    bodyEncode: 'raw' | 'chunk',
+    handler: UpstreamResponseHandler,
+    onFinished: (conn: Http1ClientConnection) => void,
+  ): void {
+    this.handler = handler;
+    this.onFinished = onFinished;
+    this.method = method;
+    this.state = 'head';
+    this.requestDone = body === undefined;
+    this.requestBody = body;
+    this.socket.setTimeout(0);
+    const s = this.socket;
+    s.write(head, 'latin1');
+    if (body) body.pipe(this.bodySink(bodyEncode));
+  }
+
+  private bodySink(mode: 'raw' | 'chunk'): BodySink {
+    const s = this.socket;
+    return {
+      data: (chunk) => {
+        if (this.closed) return true;
+        if (mode === 'raw') return s.write(chunk);
+        if (chunk.length === 0) return true;
+        s.write(chunk.length.toString(16) + '\r\n', 'latin1');
+        s.write(chunk);
+        return s.write(CRLF);
+      },
+      onDrain: (cb) => {
+        if (s.writableNeedDrain) s.once('drain', cb);
+        else cb();
+      },
+      end: () => {
+        if (mode === 'chunk' && !this.closed) s.write(LAST_CHUNK);
+        this.requestDone = true;
+        this.requestBody = undefined;
+        if (this.state === 'done') this.finish();
+      },
+      abort: () => {
+        // The client went away mid-upload: this exchange can never complete.
+        this.reusable = false;
+        this.socket.destroy();
+      },
+    };
+  }
+
+  /** Stops reading (the downstream is slow). */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  /** Abandons the exchange in flight (timeout, client gone): the connection is not reusable. */
+  abandon(): void {
+    this.handler = undefined;
+    this.reusable = false;
+    this.socket.destroy();
+  }
+
+  private onData = (chunk: Buffer): void => {
+    let buf = chunk;
+    if (this.pending) {
+      buf = Buffer.concat([this.pending, chunk]);
+      this.pending = undefined;
+    }
+    let off = 0;
+    while (off < buf.length && this.handler) {
+      if (this.state === 'head') {
+        const end = buf.indexOf(HEAD_END, off);
+        if (end === -1) {
+          if (buf.length - off > MAX_RESPONSE_HEAD) return this.protocolError('response head too large');
+          this.pending = buf.subarray(off);
+          return;
+        }
+        let head: ResponseHead;
+        try {
+          head = parseResponseHead(buf.toString('latin1', off, end), MAX_RESPONSE_FIELDS);
+        } catch (err) {
+          return this.protocolError((err as Error).message);
+        }
+        const headEnd = end + 4;
+        if (head.status === 101) {
+          const h = this.handler;
+          this.detach();
+          const rest = buf.subarray(headEnd);
+          h.upgrade(head, Buffer.from(buf.subarray(off, headEnd)), this.socket);
+          if (rest.length > 0) this.socket.unshift(rest);
+          return;
+        }
+        off = headEnd;
+        if (head.status < 200) {
+          this.handler.interim(head.status, head.headers);
+          continue;
+        }
+        let framing: Framing;
+        try {
+          framing = responseFraming(head.headers, head.status, this.method);
+        } catch (err) {
+          return this.protocolError((err as HeadParseError).message);
+        }
+        this.framing = framing;
+        this.keepAlive = framing.kind !== 'close' && wantsKeepAlive(head.minor, connectionTokens(head.headers));
+        this.state = 'body';
+        if (framing.kind === 'length') this.remaining = framing.length;
+        else if (framing.kind === 'chunked') this.decoder = new ChunkedDecoder();
+        this.handler.head(head, framing);
+        if (framing.kind === 'none') this.responseEnd();
+        continue;
+      }
+      if (this.state === 'body') {
+        off = this.feedBody(buf, off);
+        continue;
+      }
+      // Bytes after a complete response with nothing asked: the server is confused.
+      return this.protocolError('unexpected bytes after the response');
+    }
+  };
+
+  private feedBody(buf: Buffer, off: number): number {
+    const h = this.handler!;
+    let end: number;
+    let complete = false;
+    switch (this.framing.kind) {
+      case 'length':
+        end = Math.min(buf.length, off + this.remaining);
+        this.remaining -= end - off;
+        complete = this.remaining === 0;
+        break;
+      case 'chunked':
+        try {
+          end = this.decoder!.feed(buf, off);
+        } catch (err) {
+          this.protocolError((err as Error).message);
+          return buf.length;
+        }
+        complete = this.decoder!.done;
+        break;
+      default: // 'close': everything until the server closes
+        end = buf.length;
+    }
+    if (end > off && !h.data(buf.subarray(off, end))) this.socket.pause();
+    if (complete) this.responseEnd();
+    return end;
+  }
+
+  private responseEnd(): void {
+    const h = this.handler;
+    this.state = 'done';
+    this.decoder = undefined;
+    if (this.requestDone) this.finish();
+    h?.end();
+  }
+
+  /** Both directions done: hand the connection back. */
+  private finish(): void {
+    this.served++;
+    if (!this.keepAlive) this.reusable = false;
+    this.detach();
+    this.state = 'idle';
+    if (!this.reusable) this.socket.destroy();
+    const cb = this.onFinished;
+    this.onFinished = undefined;
+    cb?.(this);
+  }
+
+  private detach(): void {
+    this.handler = undefined;
+    this.requestBody = undefined;
+  }
+
+  private protocolError(message: string): void {
+    const h = this.handler;
+    const started = this.state === 'body';
+    this.detach();
+    this.reusable = false;
+    this.socket.destroy();
+    h?.fail('protocol', new Error(message), started);
+  }
+
+  private onClose = (): void => {
+    this.closed = true;
+    this.reusable = false;
+    const h = this.handler;
+    this.requestBody = undefined;
+    if (h && this.state === 'body' && this.framing.kind === 'close') {
+      // Close-delimited body: the close is its end.
+      this.responseEnd();
+    } else if (h) {
+      const started = this.state === 'body';
+      this.detach();
+      h.fail('reset', new Error('upstream closed the connection'), started);
+    }
+    const cb = this.onFinished;
+    this.onFinished = undefined;
+    cb?.(this);
+  };
+}

@@ -1,0 +1,97 @@
+// Message framing rules of RFC 9112 §6: how long a body is, and which fields are hop-by-hop.
+import type { HeaderList } from '../../http/headers.js';
+import { HeadParseError } from './head-parser.js';
+
+export type Framing =
+  | { kind: 'none' }
+  | { kind: 'length'; length: number }
+  | { kind: 'chunked' }
+  /** Response only: the body runs until the server closes the connection. */
+  | { kind: 'close' };
+
+const NONE: Framing = { kind: 'none' };
+
+function contentLength(headers: HeaderList): number | undefined {
+  const all = headers.getAll('content-length');
+  if (all.length === 0) return undefined;
+  // Repeated identical values ("5, 5") are tolerated; differing ones are a smuggling attempt.
+  let value: string | undefined;
+  for (const raw of all) {
+    for (const part of raw.split(',')) {
+      const v = part.trim();
+      if (value !== undefined && v !== value) throw new HeadParseError('conflicting Content-Length values', 400);
+      value = v;
+    }
+  }
+  if (value === undefined || !/^\d{1,15}$/.test(value)) throw new HeadParseError('invalid Content-Length', 400);
+  return Number(value);
+}
+
+function isChunked(headers: HeaderList): boolean | undefined {
+  const te = headers.getAll('transfer-encoding');
+  if (te.length === 0) return undefined;
+  const codings = te.join(',').toLowerCase().split(',').map((s) => s.trim()).filter(Boolean);
+  if (codings[codings.length - 1] !== 'chunked') return false;
+  if (codings.length > 1) throw new HeadParseError(`unsupported transfer-coding "${codings[0]}"`, 501);
+  return true;
+}
+
+export function requestFraming(headers: HeaderList): Framing {
+  const chunked = isChunked(headers);
+  if (chunked !== undefined) {
+    if (!chunked) throw new HeadParseError('Transfer-Encoding must end with chunked', 400);
+    if (headers.has('content-length')) throw new HeadParseError('both Transfer-Encoding and Content-Length', 400);
+    return { kind: 'chunked' };
+  }
+  const length = contentLength(headers);
+  return length === undefined || length === 0 ? NONE : { kind: 'length', length };
+}
+
+export function responseFraming(headers: HeaderList, status: number, requestMethod: string): Framing {
+  if (requestMethod === 'HEAD' || status === 204 || status === 304 || (status >= 100 && status < 200)) return NONE;
+  const chunked = isChunked(headers);
+  if (chunked === true) return { kind: 'chunked' };
+  if (chunked === false) return { kind: 'close' };
+  const length = contentLength(headers);
+  if (length === undefined) return { kind: 'close' };
+  return length === 0 ? NONE : { kind: 'length', length };
+}
+
+/** Fields that describe one hop, never forwarded (RFC 9110 §7.6.1), plus our framing fields. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'te',
+  'transfer-encoding',
+  'upgrade',
+  'trailer',
+  'content-length',
+]);
+
+/**
+ * Whether field `name` should be dropped when forwarding. `connectionTokens` are the names the
+ * sender listed in its Connection header, which are hop-by-hop too.
+ */
+export function isHopByHop(name: string, connectionTokens: readonly string[] | undefined): boolean {
+  return HOP_BY_HOP.has(name) || (connectionTokens !== undefined && connectionTokens.includes(name));
+}
+
+/** Lower-cased tokens of the Connection header(s), or undefined when absent (the common case). */
+export function connectionTokens(headers: HeaderList): string[] | undefined {
+  const raw = headers.get('connection');
+  if (raw === undefined) return undefined;
+  const all = headers.getAll('connection').join(',');
+  return (all || raw)
+    .toLowerCase()
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** Keep-alive per RFC 9112 §9.3: 1.1 persists unless "close"; 1.0 only with "keep-alive". */
+export function wantsKeepAlive(minor: number, tokens: readonly string[] | undefined): boolean {
+  if (tokens?.includes('close')) return false;
+  if (minor >= 1) return true;
+  return tokens?.includes('keep-alive') ?? false;
+}

@@ -1,0 +1,474 @@
+// One downstream HTTP/1.1 connection: parses requests off the socket, hands each to the request
+// path as a protocol-neutral exchange, and writes responses back, one at a time (pipelined
+// requests wait their turn, as RFC 9112 requires responses in order).
+//
+// Bodies are streamed in both directions with backpressure and never buffered whole. Chunked
+// bodies are forwarded byte for byte (`chunked-wire`), so the common HTTP/1 → HTTP/1 path copies
+// nothing and re-encodes nothing.
+import type { Socket } from 'node:net';
+import { HeaderList } from '../../http/headers.js';
+import type {
+  BodySink,
+  BodySource,
+  DownstreamRequest,
+  DownstreamResponse,
+  ResponseHeadOut,
+} from '../../http/exchange.js';
+import type { ConnectionInfo } from '../connection-info.js';
+import { ChunkedDecoder, CRLF, LAST_CHUNK } from './chunked.js';
+import { connectionTokens, requestFraming, wantsKeepAlive, type Framing } from './framing.js';
+import { HeadParseError, parseRequestHead, type RequestHead } from './head-parser.js';
+import { serializeHeaders, statusText } from './serialize.js';
+
+export interface Http1ServerLimits {
+  maxHeaderBytes: number;
+  maxHeaderCount: number;
+  headerTimeoutMs: number;
+  idleTimeoutMs: number;
+}
+
+export type ExchangeHandler = (req: DownstreamRequest, res: DownstreamResponse) => void;
+
+/** Local answer for a request the codec itself refuses (malformed, too large, too slow). */
+export type CodecErrorWriter = (socket: Socket, status: number, message: string) => void;
+
+const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
+/** Bytes of request body held while the request path has not started reading it yet. */
+const HOLD_LIMIT = 64 * 1024;
+
+export class Http1ServerConnection {
+  private pending: Buffer | undefined;
+  private current: ServerExchange | undefined;
+  /** Parsing the body of `current` (false: waiting for its response, or between requests). */
+  private readingBody = false;
+  private headTimer: NodeJS.Timeout | undefined;
+  private draining = false;
+  private closed = false;
+
+  constructor(
+    readonly socket: Socket,
+    readonly info: ConnectionInfo,
+    private readonly limits: Http1ServerLimits,
+    private readonly handler: ExchangeHandler,
+    private readonly codecError: CodecErrorWriter,
+  ) {
+    socket.on('data', this.onData);
+    socket.on('close', this.onClose);
+    socket.on('error', () => {}); // 'close' follows; the exchange sees the abort there
+    socket.setTimeout(limits.idleTimeoutMs, this.onIdle);
+  }
+
+  /** Feeds bytes that were read before this connection object existed (protocol sniffing). */
+  start(initial: Buffer | undefined): void {
+    if (initial && initial.length > 0) this.onData(initial);
+  }
+
+  /** Graceful drain: finish the exchange in flight, then close; close now if idle. */
+  drain(): void {
+    this.draining = true;
+    if (!this.current) this.socket.end();
+  }
+
+  get busy(): boolean {
+    return this.current !== undefined;
+  }
+
+  private onIdle = (): void => {
+    if (!this.current) this.socket.destroy();
+  };
+
+  private onClose = (): void => {
+    this.closed = true;
+    this.clearHeadTimer();
+    const ex = this.current;
+    this.current = undefined;
+    if (ex) ex.downstreamClosed();
+  };
+
+  private onData = (chunk: Buffer): void => {
+    let buf = chunk;
+    if (this.pending) {
+      buf = Buffer.concat([this.pending, chunk]);
+      this.pending = undefined;
+    }
+    this.process(buf, 0);
+  };
+
+  private process(buf: Buffer, from: number): void {
+    let off = from;
+    while (off < buf.length && !this.closed) {
+      if (this.readingBody) {
+        off = this.current!.requestBody.feed(buf, off);
+        if (this.current!.requestBody.complete) this.readingBody = false;
+        continue;
+      }
+      if (this.current) {
+        // A pipelined request: hold it until the response in flight is done.
+        this.pending = buf.subarray(off);
+        this.socket.pause();
+        return;
+      }
+      // Tolerate empty lines before a request line (RFC 9112 §2.2).
+      while (off + 1 < buf.length && buf[off] === 13 && buf[off + 1] === 10) off += 2;
+      const end = buf.indexOf(HEAD_END, off);
+      if (end === -1) {
+        if (buf.length - off > this.limits.maxHeaderBytes) return this.refuse(431, 'request headers too large');
+        this.pending = buf.subarray(off);
+        this.armHeadTimer();
+        return;
+      }
+      this.clearHeadTimer();
+      if (end - off > this.limits.maxHeaderBytes) return this.refuse(431, 'request headers too large');
+      let head: RequestHead;
+      let framing: Framing;
+      try {
+        head = parseRequestHead(buf.toString('latin1', off, end), this.limits.maxHeaderCount);
+        framing = requestFraming(head.headers);
+      } catch (err) {
+        if (err instanceof HeadParseError) return this.refuse(err.status, err.message);
+        throw err;
+      }
+      off = end + 4;
+      this.startExchange(head, framing);
+    }
+  }
+
+  private startExchange(head: RequestHead, framing: Framing): void {
+    const ex = new ServerExchange(this, head, framing);
+    this.current = ex;
+    this.readingBody = !ex.requestBody.complete;
+    const req = ex.toRequest(this.info);
+    if (req === undefined) return this.refuse(400, 'missing or invalid Host header');
+    this.handler(req, ex);
+  }
+
+  /** Called by the exchange when its response is fully written. */
+  exchangeDone(ex: ServerExchange, keepAlive: boolean): void {
+    if (this.current !== ex) return;
+    if (!ex.requestBody.complete) {
+      // The response finished before the request body did: the connection is out of sync.
+      this.socket.end();
+      return;
+    }
+    this.current = undefined;
+    if (!keepAlive || this.draining) {
+      this.socket.end();
+      return;
+    }
+    const rest = this.pending;
+    this.pending = undefined;
+    this.socket.resume();
+    if (rest) this.process(rest, 0);
+  }
+
+  /** Bytes read past the current request (an upgraded connection's first frames). */
+  takePending(): Buffer | undefined {
+    const p = this.pending;
+    this.pending = undefined;
+    return p;
+  }
+
+  private armHeadTimer(): void {
+    if (this.headTimer || this.limits.headerTimeoutMs === 0) return;
+    this.headTimer = setTimeout(() => this.refuse(408, 'request headers not received in time'), this.limits.headerTimeoutMs);
+  }
+
+  private clearHeadTimer(): void {
+    if (this.headTimer) {
+      clearTimeout(this.headTimer);
+      this.headTimer = undefined;
+    }
+  }
+
+  /** Answers a request the codec cannot accept, then closes: the byte stream is unusable. */
+  private refuse(status: number, message: string): void {
+    this.clearHeadTimer();
+    this.pending = undefined;
+    this.socket.off('data', this.onData);
+    if (this.current?.headSent) {
+      this.socket.destroy();
+      return;
+    }
+    this.codecError(this.socket, status, message);
+  }
+}
+
+/** Request body as it comes off the socket, handed on with backpressure. */
+class RequestBody implements BodySource {
+  readonly encoding: 'plain' | 'chunked-wire';
+  readonly length: number | undefined;
+  complete: boolean;
+  private remaining: number;
+  private decoder: ChunkedDecoder | undefined;
+  private sink: BodySink | undefined;
+  private held: Buffer[] | undefined;
+  private heldBytes = 0;
+  private ended = false;
+  private failed: Error | undefined;
+
+  constructor(
+    private readonly socket: Socket,
+    framing: Framing,
+  ) {
+    this.encoding = framing.kind === 'chunked' ? 'chunked-wire' : 'plain';
+    this.length = framing.kind === 'length' ? framing.length : undefined;
+    this.remaining = this.length ?? 0;
+    this.decoder = framing.kind === 'chunked' ? new ChunkedDecoder() : undefined;
+    this.complete = framing.kind === 'none';
+  }
+
+  /** Consumes this body's bytes from buf[off..]; returns where the next message starts. */
+  feed(buf: Buffer, off: number): number {
+    let end: number;
+    if (this.decoder) {
+      end = this.decoder.feed(buf, off); // throws HeadParseError on bad framing
+      if (this.decoder.done) this.complete = true;
+    } else {
+      end = Math.min(buf.length, off + this.remaining);
+      this.remaining -= end - off;
+      if (this.remaining === 0) this.complete = true;
+    }
+    if (end > off) this.emit(buf.subarray(off, end));
+    if (this.complete) this.finish();
+    return end;
+  }
+
+  private emit(chunk: Buffer): void {
+    if (!this.sink) {
+      (this.held ??= []).push(chunk);
+      this.heldBytes += chunk.length;
+      if (this.heldBytes > HOLD_LIMIT) this.socket.pause();
+      return;
+    }
+    if (!this.sink.data(chunk)) this.socket.pause();
+  }
+
+  private finish(): void {
+    this.ended = true;
+    if (this.sink && !this.held) this.sink.end();
+  }
+
+  pipe(sink: BodySink): void {
+    this.sink = sink;
+    const held = this.held;
+    this.held = undefined;
+    if (held) for (const chunk of held) sink.data(chunk);
+    if (this.failed) sink.abort(this.failed);
+    else if (this.ended) sink.end();
+    this.socket.resume();
+  }
+
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
+  /** The downstream went away mid-body. */
+  abort(err: Error): void {
+    if (this.complete || this.failed) return;
+    this.failed = err;
+    this.sink?.abort(err);
+  }
+}
+
+export class ServerExchange implements DownstreamResponse {
+  readonly requestBody: RequestBody;
+  headSent = false;
+  private keepAlive: boolean;
+  private headBuf: Buffer | undefined;
+  /** How the response body goes out on this connection. */
+  private out: 'raw' | 'encode-chunks' | 'decode-to-close' | 'none' = 'none';
+  private decoder: ChunkedDecoder | undefined;
+  private done = false;
+  private drainWaiter: (() => void) | undefined;
+  private readonly socket: Socket;
+  private readonly isHead: boolean;
+  /** Set by the request path to learn that the client went away. */
+  onDownstreamClose: (() => void) | undefined;
+
+  constructor(
+    private readonly conn: Http1ServerConnection,
+    private readonly head: RequestHead,
+    framing: Framing,
+  ) {
+    this.socket = conn.socket;
+    this.requestBody = new RequestBody(conn.socket, framing);
+    this.keepAlive = wantsKeepAlive(head.minor, connectionTokens(head.headers));
+    this.isHead = head.method === 'HEAD';
+  }
+
+  toRequest(info: ConnectionInfo): DownstreamRequest | undefined {
+    const h = this.head;
+    let path = h.target;
+    let authority = h.headers.get('host');
+    if (path.charCodeAt(0) !== 47 /* / */ && path !== '*') {
+      // absolute-form, as HTTP_PROXY clients send it: http://reviews:9080/path
+      const m = /^https?:\/\/([^/?#]+)([^#]*)/i.exec(path);
+      if (!m) return undefined;
+      authority = m[1];
+      path = m[2] || '/';
+    }
+    if (authority === undefined || authority.length === 0) {
+      if (h.minor === 0) authority = '';
+      else return undefined;
+    }
+    const upgradeHeader = h.headers.get('upgrade');
+    const ct = h.headers.get('content-type');
+    return {
+      method: h.method,
+      path,
+      authority,
+      scheme: info.tls ? 'https' : 'http',
+      headers: h.headers,
+      protocol: 'http1',
+      body: this.requestBody.complete ? undefined : this.requestBody,
+      conn: info,
+      grpc: ct !== undefined && ct.startsWith('application/grpc'),
+      upgrade: upgradeHeader !== undefined && connectionTokens(h.headers)?.includes('upgrade') ? upgradeHeader : undefined,
+    };
+  }
+
+  // ----- DownstreamResponse
+
+  writeInterim(status: number, headers: HeaderList): void {
+    if (this.headSent || this.done) return;
+    this.socket.write(`HTTP/1.1 ${status} ${statusText(status)}\r\n${serializeHeaders(headers)}\r\n`, 'latin1');
+  }
+
+  writeHead(res: ResponseHeadOut): void {
+    if (this.headSent) throw new Error('response head already sent');
+    this.headSent = true;
+    const minor = this.head.minor;
+    let framingLines = '';
+    if (res.encoding === undefined || this.isHead) {
+      this.out = 'none';
+      const hasLength = res.headers.has('content-length');
+      if (!hasLength && res.status >= 200 && res.status !== 204 && res.status !== 304 && !this.isHead) {
+        framingLines = 'content-length: 0\r\n';
+      }
+      if (this.isHead && res.length !== undefined && !hasLength) framingLines = `content-length: ${res.length}\r\n`;
+    } else if (res.encoding === 'plain' && res.length !== undefined) {
+      this.out = 'raw';
+      framingLines = `content-length: ${res.length}\r\n`;
+    } else if (minor >= 1) {
+      this.out = res.encoding === 'chunked-wire' ? 'raw' : 'encode-chunks';
+      framingLines = 'transfer-encoding: chunked\r\n';
+    } else {
+      // An HTTP/1.0 client cannot read chunked: send the payload and close to end it.
+      this.out = 'decode-to-close';
+      this.keepAlive = false;
+      if (res.encoding === 'chunked-wire') {
+        this.decoder = new ChunkedDecoder();
+        this.decoder.onData = (slice) => this.socket.write(slice);
+      }
+    }
+    if (!this.keepAlive) framingLines += 'connection: close\r\n';
+    else if (minor === 0) framingLines += 'connection: keep-alive\r\n';
+    const text = `HTTP/1.1 ${res.status} ${statusText(res.status)}\r\n${serializeHeaders(res.headers)}${framingLines}\r\n`;
+    this.headBuf = Buffer.from(text, 'latin1');
+    if (this.out === 'none') this.flushHead();
+  }
+
+  private flushHead(): void {
+    const h = this.headBuf;
+    if (h) {
+      this.headBuf = undefined;
+      this.socket.write(h);
+    }
+  }
+
+  readonly body: BodySink = {
+    data: (chunk: Buffer): boolean => {
+      if (this.done) return true;
+      const s = this.socket;
+      let ok: boolean;
+      if (this.headBuf) {
+        // One write for head and first body bytes: small responses go out in one packet.
+        s.cork();
+        this.flushHead();
+      }
+      switch (this.out) {
+        case 'raw':
+          ok = s.write(chunk);
+          break;
+        case 'encode-chunks':
+          if (chunk.length === 0) {
+            ok = true;
+            break;
+          }
+          s.write(chunk.length.toString(16) + '\r\n', 'latin1');
+          s.write(chunk);
+          ok = s.write(CRLF);
+          break;
+        case 'decode-to-close':
+          if (this.decoder) this.decoder.feed(chunk);
+          else s.write(chunk);
+          ok = s.writableLength < 65536;
+          break;
+        default:
+          ok = true;
+      }
+      if (s.writableCorked) s.uncork();
+      return ok;
+    },
+    onDrain: (cb: () => void): void => {
+      if (this.socket.writableNeedDrain) {
+        this.drainWaiter = cb;
+        this.socket.once('drain', this.onDrain);
+      } else {
+        cb();
+      }
+    },
+    end: (): void => {
+      if (this.done) return;
+      this.done = true;
+      if (this.headBuf) this.flushHead();
+      if (this.out === 'encode-chunks') this.socket.write(LAST_CHUNK);
+      if (this.out === 'decode-to-close') this.keepAlive = false;
+      this.conn.exchangeDone(this, this.keepAlive);
+    },
+    abort: (): void => {
+      this.reset();
+    },
+  };
+
+  private onDrain = (): void => {
+    const w = this.drainWaiter;
+    this.drainWaiter = undefined;
+    if (w) w();
+  };
+
+  reset(): void {
+    this.done = true;
+    this.socket.destroy();
+  }
+
+  tunnel(upstream: Socket, upstreamHead: Buffer): void {
+    // After 101 Switching Protocols both sides speak the new protocol: splice the sockets.
+    this.headSent = true;
+    this.done = true;
+    const down = this.socket;
+    down.removeAllListeners('data');
+    down.setTimeout(0);
+    down.write(upstreamHead);
+    const early = this.conn.takePending();
+    if (early) upstream.write(early);
+    down.pipe(upstream);
+    upstream.pipe(down);
+    down.on('close', () => upstream.destroy());
+    upstream.on('close', () => down.destroy());
+    upstream.on('error', () => down.destroy());
+    down.resume();
+  }
+
+  downstreamClosed(): void {
+    this.requestBody.abort(new Error('client closed the connection'));
+    if (!this.done) {
+      this.done = true;
+      this.onDownstreamClose?.();
+    }
+  }
+}
