@@ -55,6 +55,7 @@ const cfg = {
   cpuUpstream: envStr('BENCH_CPU_UPSTREAM', envStr('BENCH_CPU_LOAD', '0')),
   cpuProxy: envStr('BENCH_CPU_PROXY', '1'),
   cpuProxy2: envStr('BENCH_CPU_PROXY2', envStr('BENCH_CPU_PROXY', '1')),
+  nice: envNum('BENCH_NICE', 0),
   portBase: envNum('BENCH_PORT_BASE', 18080),
   bodyBytes: envNum('BENCH_BODY_BYTES', 1024),
   mailleNodeFlags: envStr('BENCH_MAILLE_NODE_FLAGS', '').split(/\s+/).filter(Boolean),
@@ -85,8 +86,12 @@ const CLK_TCK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) |
 const children = new Map();
 let aborting = false;
 
+/** The command line that runs cmd pinned to `cpu` (and reniced with BENCH_NICE). */
 function pinned(cpu, cmd, args) {
-  return cfg.pin ? ['taskset', ['-c', String(cpu), cmd, ...args]] : [cmd, args];
+  let argv = [cmd, ...args];
+  if (cfg.nice !== 0) argv = ['nice', '-n', String(cfg.nice), ...argv];
+  if (cfg.pin) argv = ['taskset', '-c', String(cpu), ...argv];
+  return [argv[0], argv.slice(1)];
 }
 
 /**
@@ -1003,6 +1008,7 @@ async function main() {
       ? `  pinning: load generator + nginx on cpu ${cfg.cpuLoad}/${cfg.cpuUpstream}, proxy on cpu ${cfg.cpuProxy}, second proxy of a chain on cpu ${cfg.cpuProxy2}`
       : '  pinning: off',
   );
+  if (cfg.nice !== 0) log(`  every process started with nice ${cfg.nice}`);
   log(`  ${environment.haproxy}; ${environment.nginx}; ${environment.wrk}; node ${environment.node}; ${environment.cpu} × ${environment.cores}`);
   if (os.cpus().length < 2 && cfg.pin) log('  warning: fewer than 2 cores; pinning puts everything on one core');
 

@@ -3,15 +3,18 @@
 //
 // Prints one line per bound listener and one for the admin listener on stdout
 // (`listener <name> <address>:<port>`, `admin <address>:<port>`): with port 0 in the config those
-// lines are the only way a script or test learns the ports. Diagnostics go to stderr.
+// lines are the only way a script or test learns the ports. Startup errors are `maille: …` lines
+// on stderr; once running, events go through the proxy's logger (stderr, with timestamps).
 import type { ProxyHandle, ProxyOptions } from '../../proxy/app/proxy.js';
 import { DEFAULT_LISTENER_ADDRESS } from '../../proxy/config/semantic-checks.js';
 import { ConfigError } from '../../proxy/config/config-error.js';
 import { readSnapshotFile, type LoadedSnapshot } from '../../proxy/config/load-file.js';
 import { watchSnapshotFile } from '../../proxy/config/watch-file.js';
+import { createLogger } from '../../proxy/telemetry/log.js';
 import { formatOptions, parseArgs, type OptionSpecs } from '../args.js';
 import type { CliContext, Command, SignalSource } from '../command.js';
 
+const log = createLogger('config');
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -65,7 +68,6 @@ const loadStartProxy: StartProxy = async (opts) => (await import('../../proxy/ap
 
 /** The command's body; `start` is replaceable so tests can check the wiring without sockets. */
 export async function runProxy(settings: ProxySettings, ctx: CliContext, start: StartProxy = loadStartProxy): Promise<number> {
-  const log = logger(ctx, settings.logLevel);
   let loaded: LoadedSnapshot;
   try {
     loaded = await readSnapshotFile(settings.config);
@@ -95,17 +97,17 @@ export async function runProxy(settings: ProxySettings, ctx: CliContext, start: 
     settings.config,
     {
       onSnapshot(next) {
+        // The proxy logs the outcome ("snapshot applied" or why not) once it has swapped.
+        log.debug('file changed; applying', { file: settings.config, version: next.version });
         try {
           handle.applySnapshot(next);
+          version = next.version;
         } catch (err) {
-          log('error', `could not apply ${settings.config} version "${next.version}", still serving "${version}": ${(err as Error).message}`);
-          return;
+          log.error(`not applied: ${(err as Error).message}`, { file: settings.config, serving: version });
         }
-        version = next.version;
-        log('info', `applied ${settings.config} version "${version}"`);
       },
       onError(err) {
-        for (const line of err.problems) log('error', `config not applied, still serving version "${version}": ${line}`);
+        for (const line of err.problems) log.error(`rejected: ${line}`, { serving: version });
       },
     },
     { lastHash: loaded.hash },
@@ -113,16 +115,16 @@ export async function runProxy(settings: ProxySettings, ctx: CliContext, start: 
 
   const signal = await stop.promise;
   watcher.close();
-  log('info', `${signal}: draining`);
+  log.info(`${signal}: draining`);
   // A second signal means "now": the operator does not want to wait for the drain.
   const again = nextSignal(ctx.signals);
   const outcome = await Promise.race([handle.drain().then(() => 'drained' as const), again.promise]);
   again.cancel();
   if (outcome !== 'drained') {
-    log('error', `${outcome} again: exiting before the drain finished`);
+    log.error(`${outcome} again: exiting before the drain finished`);
     return 1;
   }
-  log('info', 'drained');
+  log.info('drained');
   return 0;
 }
 
@@ -149,11 +151,4 @@ function nextSignal(signals: SignalSource): { promise: Promise<Signal>; cancel()
 
 function hostPort(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
-}
-
-function logger(ctx: CliContext, level: LogLevel): (at: LogLevel, message: string) => void {
-  const min = LOG_LEVELS.indexOf(level);
-  return (at, message) => {
-    if (LOG_LEVELS.indexOf(at) >= min) ctx.err(`maille: ${message}`);
-  };
 }

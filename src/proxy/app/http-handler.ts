@@ -50,7 +50,7 @@ function dispatch(s: ProxyState, req: DownstreamRequest, res: DownstreamResponse
   if (!cluster) {
     return sendError(req, res, new ProxyError('MAILLE_ERR_NO_CLUSTER', 503, `route ${route.name} points to cluster ${dest.cluster}, which is not in the configuration`));
   }
-  const target = route.rewrite(input);
+  const target = route.hasRewrite ? route.rewrite(input) : input;
   route.requestHeaders?.apply(req.headers);
   dest.requestHeaders?.apply(req.headers);
   const out: OutgoingRequest = {

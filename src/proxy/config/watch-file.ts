@@ -115,31 +115,18 @@ export function watchSnapshotFile(
     handlers.onSnapshot(snapshot);
   };
 
-  let dirWatcher: FSWatcher | undefined;
-  const name = basename(path);
-  try {
-    if (options.fsWatch !== false) dirWatcher = watch(dirname(resolve(path)), (_event, changed) => {
-      // `..data` & co: Kubernetes mounts ConfigMaps as symlinks into a directory swapped by rename.
-      if (changed === null || changed === name || changed.startsWith('..')) schedule();
-    });
-    dirWatcher.on('error', () => {
-      dirWatcher?.close(); // e.g. the directory was removed; the poll carries on alone
-      dirWatcher = undefined;
-    });
-  } catch {
-    dirWatcher = undefined; // no inotify watches left, or no directory yet: polling only
-  }
+  let dirWatcher = options.fsWatch === false ? undefined : watchDirectory(path, schedule);
+  dirWatcher?.on('error', () => {
+    dirWatcher?.close(); // e.g. the directory was removed; the poll carries on alone
+    dirWatcher = undefined;
+  });
 
   const poll = setInterval(() => {
-    stat(path).then(
-      (s) => `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`,
-      (err: NodeJS.ErrnoException) => `error:${err.code ?? 'unknown'}`,
-    ).then((key) => {
-      if (key !== lastStat) {
-        lastStat = key;
-        schedule();
-      }
-    }, () => undefined);
+    void statKey(path).then((key) => {
+      if (key === lastStat) return;
+      lastStat = key;
+      schedule();
+    });
   }, pollIntervalMs);
 
   // First look right away: catches a change made between the caller's load and this watch.
@@ -153,4 +140,25 @@ export function watchSnapshotFile(
       dirWatcher?.close();
     },
   };
+}
+
+/** Calls `changed` on events about the file; undefined when the directory cannot be watched. */
+function watchDirectory(path: string, changed: () => void): FSWatcher | undefined {
+  const name = basename(path);
+  try {
+    return watch(dirname(resolve(path)), (_event, file) => {
+      // `..data` & co: Kubernetes mounts ConfigMaps as symlinks into a directory swapped by rename.
+      if (file === null || file === name || file.startsWith('..')) changed();
+    });
+  } catch {
+    return undefined; // no inotify watches left, or no directory yet: polling only
+  }
+}
+
+/** What changes when the file does (stat follows symlinks, so a swapped target shows too). */
+function statKey(path: string): Promise<string> {
+  return stat(path).then(
+    (s) => `${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`,
+    (err: NodeJS.ErrnoException) => `error:${err.code ?? 'unknown'}`,
+  );
 }

@@ -1,36 +1,47 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { binomialOff, seededRandom } from '../testing.js';
 import { AliasSampler } from './alias-sampler.js';
+import { FastRandom } from './fast-random.js';
 
-// Feeding an evenly spaced grid of u values measures the table's exact probabilities.
-function frequencies(weights: number[], grid = 100_000): number[] {
+function counts(weights: number[], n: number, seed = 1): number[] {
   const s = new AliasSampler(weights);
-  const counts = new Array<number>(weights.length).fill(0);
-  for (let k = 0; k < grid; k++) counts[s.sample((k + 0.5) / grid)]++;
-  return counts.map((c) => c / grid);
+  const rng = new FastRandom(seededRandom(seed));
+  const out = new Array<number>(weights.length).fill(0);
+  for (let k = 0; k < n; k++) out[s.sample(rng)]++;
+  return out;
 }
 
-test('alias table probabilities equal weight / total', () => {
+test('alias table draws each index with probability weight / total', () => {
   const weights = [1, 2, 3, 4];
-  const f = frequencies(weights);
-  weights.forEach((w, i) => assert.ok(Math.abs(f[i] - w / 10) < 1e-3, `index ${i}: ${f[i]}`));
+  const n = 200_000;
+  const c = counts(weights, n);
+  weights.forEach((w, i) => assert.equal(binomialOff(c[i], n, w / 10), undefined, `index ${i}`));
 });
 
-test('alias table handles skewed, single and all-zero weights', () => {
-  const skewed = frequencies([1000, 1, 1]);
-  assert.ok(Math.abs(skewed[0] - 1000 / 1002) < 1e-3);
-  assert.ok(Math.abs(skewed[1] - 1 / 1002) < 1e-3);
-  assert.deepEqual(frequencies([7]), [1]);
-  const zeros = frequencies([0, 0]);
-  assert.ok(Math.abs(zeros[0] - 0.5) < 1e-3);
-  const someZero = frequencies([0, 1]);
-  assert.equal(someZero[0], 0);
+test('alias table handles skewed, single, and zero weights', () => {
+  const n = 100_000;
+  const skewed = counts([1000, 1, 1], n);
+  assert.equal(binomialOff(skewed[1], n, 1 / 1002), undefined);
+  assert.deepEqual(counts([7], 10), [10]);
+  const zeros = counts([0, 0], n);
+  assert.equal(binomialOff(zeros[0], n, 0.5), undefined);
+  assert.equal(counts([0, 1], n)[0], 0);
 });
 
-test('sample stays in range for edge values of u', () => {
-  const s = new AliasSampler([1, 2, 3]);
-  for (const u of [0, 0.999999999999, 1 - Number.EPSILON]) {
-    const i = s.sample(u);
-    assert.ok(i >= 0 && i < 3);
+test('FastRandom: uniform integers in range, reproducible from the seed', () => {
+  const a = new FastRandom(seededRandom(5));
+  const b = new FastRandom(seededRandom(5));
+  const buckets = new Array<number>(10).fill(0);
+  for (let i = 0; i < 100_000; i++) {
+    const x = a.below(10);
+    assert.equal(x, b.below(10));
+    assert.ok(Number.isInteger(x) && x >= 0 && x < 10);
+    buckets[x]++;
+  }
+  for (const c of buckets) assert.equal(binomialOff(c, 100_000, 0.1), undefined);
+  for (let i = 0; i < 1000; i++) {
+    const y = a.next30();
+    assert.ok(y >= 0 && y < 2 ** 30);
   }
 });

@@ -1,6 +1,8 @@
 // The availability check as balancers run it on the request path: the clock is read at most once
 // per pick, and only when some candidate actually carries an ejection time (the common case reads
-// no clock at all).
+// no clock at all). That matters beyond the call's cost: Date.now() returns a heap-allocated
+// number in V8, so a pick that needs the time allocates 16 bytes; picks while no ejection is in
+// force allocate nothing.
 import type { Clock, EndpointState } from '../types.js';
 
 export class Availability {

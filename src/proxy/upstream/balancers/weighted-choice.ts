@@ -10,17 +10,20 @@
 import type { EndpointState, Random } from '../types.js';
 import { AliasSampler } from './alias-sampler.js';
 import type { Availability } from './availability.js';
+import { FastRandom, RANDOM_SCALE } from './fast-random.js';
 
 const MAX_DRAWS = 8;
 
 export class WeightedChoice {
   private readonly sampler: AliasSampler;
+  private readonly rng: FastRandom;
 
   constructor(
     private readonly endpoints: readonly EndpointState[],
-    private readonly random: Random,
+    random: Random,
   ) {
     this.sampler = new AliasSampler(endpoints.map((e) => e.weight));
+    this.rng = new FastRandom(random);
   }
 
   /** An available endpoint's index, or -1 when none is. `avail.begin()` is the caller's job. */
@@ -28,7 +31,7 @@ export class WeightedChoice {
     const n = this.endpoints.length;
     if (n === 0) return -1;
     for (let draw = 0; draw < MAX_DRAWS; draw++) {
-      const i = this.sampler.sample(this.random());
+      const i = this.sampler.sample(this.rng);
       if (avail.ok(this.endpoints[i])) return i;
     }
     return this.scan(avail);
@@ -47,7 +50,7 @@ export class WeightedChoice {
     }
     if (last === -1) return -1;
     if (total === 0) return last;
-    let r = this.random() * total;
+    let r = (this.rng.next30() / RANDOM_SCALE) * total;
     for (let i = 0; i < eps.length; i++) {
       if (!avail.ok(eps[i])) continue;
       r -= eps[i].weight > 0 ? eps[i].weight : 0;
