@@ -49,6 +49,13 @@ class FakeProxy {
 let dir: string;
 let path: string;
 let logs: string[];
+/** Contexts of this test: signalled at the end so a failed test cannot leave a watcher running. */
+let contexts: ReturnType<typeof recordingContext>[] = [];
+function context(): ReturnType<typeof recordingContext> {
+  const ctx = context();
+  contexts.push(ctx);
+  return ctx;
+}
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'maille-proxy-cmd-'));
   path = join(dir, 'proxy.yaml');
@@ -56,6 +63,8 @@ beforeEach(async () => {
   setLogSink((line) => void logs.push(line));
 });
 afterEach(async () => {
+  for (const ctx of contexts) for (let i = 0; i < 2; i++) ctx.signals.emit('SIGTERM');
+  contexts = [];
   setLogSink(undefined);
   await rm(dir, { recursive: true, force: true });
 });
@@ -66,7 +75,7 @@ describe('maille proxy', () => {
   it('starts, prints its ports, reloads good changes, rejects bad ones, drains on SIGTERM', async () => {
     await writeFile(path, config('v1'));
     const fake = new FakeProxy();
-    const ctx = recordingContext();
+    const ctx = context();
     const exit = runProxy(settings(), ctx, fake.start);
 
     await until(() => ctx.stdout.length === 3, 'the port lines');
@@ -99,7 +108,7 @@ describe('maille proxy', () => {
   it('exits 1 at once on a second signal during the drain', async () => {
     await writeFile(path, config('v1'));
     const fake = new FakeProxy();
-    const ctx = recordingContext();
+    const ctx = context();
     const exit = runProxy(settings(), ctx, fake.start);
     await until(() => ctx.stdout.length === 3, 'the port lines');
     ctx.signals.emit('SIGINT');
@@ -111,7 +120,7 @@ describe('maille proxy', () => {
   it('refuses an invalid initial config without starting the proxy', async () => {
     await writeFile(path, config('v1').replace('port: 0', 'port: 0, prot: 1'));
     const fake = new FakeProxy();
-    const ctx = recordingContext();
+    const ctx = context();
     assert.equal(await runProxy(settings(), ctx, fake.start), 1);
     assert.deepEqual(ctx.stderr, [`maille: ${path}: listeners[0].prot: unknown field`]);
     assert.deepEqual(ctx.stdout, []);

@@ -82,7 +82,8 @@ export class RetryBudget {
   /** Takes one retry from the budget if the balance covers it. */
   tryWithdraw(): boolean {
     const b = this.advance();
-    if (this.balanceNow() < 1) {
+    // The epsilon absorbs rounding in ratio × deposits (0.1 × 10 must make a whole retry).
+    if (this.balanceNow() < 1 - 1e-9) {
       this.stats.refused++;
       return false;
     }

@@ -21,9 +21,15 @@ export interface EndpointState {
   healthy: boolean;
 }
 
-/** What a consistent-hash balancer hashes, taken from the request. */
+/** What a pick may depend on, taken from the request. */
 export interface PickContext {
+  /** What a consistent-hash balancer hashes (see hash-key.ts). */
   hashKey?: string;
+  /**
+   * An endpoint to pick only if no other is available: on a retry, the one the previous try
+   * failed on (Istio configures Envoy's previous_hosts retry predicate the same way by default).
+   */
+  avoid?: EndpointState;
 }
 
 export interface Balancer {

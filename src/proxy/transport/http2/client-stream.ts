@@ -14,6 +14,7 @@ import type { TryControl, TryHandler } from '../../app/upstream-send.js';
 import type { OutgoingRequest } from '../../app/upstream-request.js';
 import { Http2BodyWriter } from './body-writer.js';
 import { addFields, fieldsFromObject, fieldsFromRaw, parseLength } from './fields.js';
+import { resetStream, StreamResetError } from './stream-reset.js';
 
 const { NGHTTP2_FLAG_END_STREAM, NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = constants;
 
@@ -22,7 +23,7 @@ export interface StreamHost {
   /** The connection came up (before that, a failure means we never reached the endpoint). */
   readonly connected: boolean;
   /** Why the connection could not be made, in words: "connection refused by 127.0.0.1:9081". */
-  readonly connectError: string | undefined;
+  connectFailure(err: Error | undefined): string;
   /** The stream closed, however it ended. */
   streamDone(): void;
 }
@@ -118,9 +119,9 @@ export class Http2ClientTry implements TryControl {
     });
   }
 
+  /** Ends the stream early: CANCEL once the request is sent whole, else a reset (see stream-reset.ts). */
   private readonly cancel = (): void => {
-    const s = this.stream;
-    if (s !== undefined && !s.destroyed) s.close(NGHTTP2_CANCEL);
+    if (this.stream !== undefined) resetStream(this.stream, NGHTTP2_CANCEL, 'request body incomplete');
   };
 
   private readonly onResponse = (headers: IncomingHttpHeaders & IncomingHttpStatusHeader, flags: number, raw?: string[]): void => {
@@ -167,7 +168,9 @@ export class Http2ClientTry implements TryControl {
     this.done = true;
     const h = this.h;
     if (!this.host.connected && !this.responded) {
-      return h.noConnection('connect-failure', this.host.connectError ?? `connection failed: ${this.error?.message ?? 'closed'}`);
+      // node cancels pending streams with the socket's error as the cause.
+      const err = this.error;
+      return h.noConnection('connect-failure', this.host.connectFailure((err?.cause as Error | undefined) ?? err));
     }
     const code = this.stream!.rstCode ?? 0;
     if (code === NGHTTP2_REFUSED_STREAM) {
@@ -181,6 +184,7 @@ export class Http2ClientTry implements TryControl {
     const err = this.error;
     if (err?.code === 'ERR_HTTP2_GOAWAY_SESSION' || err?.code === 'ERR_HTTP2_SESSION_ERROR') return `connection closed by upstream (GOAWAY, ${err.message})`;
     if (err?.code === 'ECONNRESET') return 'connection reset by upstream';
+    if (err instanceof StreamResetError) return `stream reset by the proxy: ${err.message}`;
     if (err !== undefined && err.code !== 'ERR_HTTP2_STREAM_ERROR') return `connection failed (${err.message})`;
     return `stream reset by upstream (${h2ErrorName(code)})`;
   }

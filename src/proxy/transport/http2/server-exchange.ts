@@ -5,6 +5,7 @@ import type { BodySink, DownstreamResponse, ResponseHeadOut } from '../../http/e
 import type { HeaderList } from '../../http/headers.js';
 import { Http2BodyWriter } from './body-writer.js';
 import { addFields } from './fields.js';
+import { resetStream } from './stream-reset.js';
 import type { Http2StreamBody } from './stream-body.js';
 
 const { NGHTTP2_INTERNAL_ERROR, NGHTTP2_NO_ERROR } = constants;
@@ -72,7 +73,7 @@ export class Http2ServerExchange implements DownstreamResponse, BodySink {
   reset(): void {
     if (this.finished) return;
     this.finished = true;
-    if (!this.stream.destroyed) this.stream.close(NGHTTP2_INTERNAL_ERROR);
+    resetStream(this.stream, NGHTTP2_INTERNAL_ERROR, 'response abandoned by the proxy');
   }
 
   // ----- BodySink (the response body)

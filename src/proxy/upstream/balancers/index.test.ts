@@ -63,3 +63,34 @@ test('picks do not allocate', () => {
     }
   }
 });
+
+test('avoid: never the avoided endpoint while another is available, else it', () => {
+  for (const policy of ['round_robin', 'least_request', 'random', 'consistent_hash'] as const) {
+    const eps = endpointsWithWeights([1, 5, 1]);
+    const b = createBalancer({ policy }, eps, { random: seededRandom(9) });
+    for (let i = 0; i < 300; i++) {
+      const e = b.pick({ avoid: eps[1], hashKey: i % 2 ? `k${i}` : undefined });
+      assert.ok(e && e !== eps[1], `${policy}: picked the avoided endpoint`);
+    }
+    eps[0].healthy = false;
+    eps[2].healthy = false;
+    assert.equal(b.pick({ avoid: eps[1], hashKey: 'k' }), eps[1], `${policy}: the only one left`);
+    assert.equal(b.pick({ avoid: eps[1] }), eps[1], policy);
+    eps[1].ejectedUntil = Date.now() + 60_000;
+    assert.equal(b.pick({ avoid: eps[1], hashKey: 'k' }), undefined, `${policy}: avoided and ejected`);
+  }
+});
+
+test('avoid on the ring: the key goes to the next endpoint clockwise, as if the avoided one were out', () => {
+  const eps = endpointsWithWeights([1, 1, 1, 1]);
+  const b = createBalancer({ policy: 'consistent_hash' }, eps);
+  for (let i = 0; i < 200; i++) {
+    const key = `user-${i}`;
+    const owner = b.pick({ hashKey: key });
+    assert.ok(owner);
+    const next = b.pick({ hashKey: key, avoid: owner });
+    owner.healthy = false;
+    assert.equal(next, b.pick({ hashKey: key }));
+    owner.healthy = true;
+  }
+});

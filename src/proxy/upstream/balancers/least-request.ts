@@ -31,10 +31,10 @@ export class LeastRequestBalancer implements Balancer {
     this.choice = new WeightedChoice(endpoints, random);
   }
 
-  pick(_ctx: PickContext): EndpointState | undefined {
-    this.avail.begin();
+  pick(ctx: PickContext): EndpointState | undefined {
+    this.avail.begin(ctx.avoid);
     const a = this.choice.pickIndex(this.avail);
-    if (a === -1) return undefined;
+    if (a === -1) return this.avail.fallback();
     let b = a;
     for (let t = 0; t < DISTINCT_TRIES && b === a; t++) b = this.choice.pickIndex(this.avail);
     const ea = this.endpoints[a];

@@ -19,9 +19,9 @@ export class RandomBalancer implements Balancer {
     this.choice = new WeightedChoice(endpoints, random);
   }
 
-  pick(_ctx: PickContext): EndpointState | undefined {
-    this.avail.begin();
+  pick(ctx: PickContext): EndpointState | undefined {
+    this.avail.begin(ctx.avoid);
     const i = this.choice.pickIndex(this.avail);
-    return i === -1 ? undefined : this.endpoints[i];
+    return i === -1 ? this.avail.fallback() : this.endpoints[i];
   }
 }

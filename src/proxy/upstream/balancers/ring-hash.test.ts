@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { newEndpointState } from '../endpoint-state.js';
 import type { EndpointState } from '../types.js';
 import { binomialOff, endpointsWithWeights, fakeClock, seededRandom, tally } from '../testing.js';
-import { hashString } from './hash.js';
+import { FNV_OFFSET, feedDecimal, feedString, finishHash, hashString } from './hash.js';
 import { RingHashBalancer, VNODES_PER_WEIGHT } from './ring-hash.js';
 
 const KEYS = Array.from({ length: 20_000 }, (_, i) => `user-${i}`);
@@ -24,6 +24,11 @@ test('the string hash spreads similar strings over the whole range', () => {
   for (const c of buckets) assert.equal(binomialOff(c, 16_000, 1 / 16), undefined);
   assert.notEqual(hashString('a'), hashString('b'));
   assert.equal(hashString('same'), hashString('same'));
+  // The ring's incremental hashing of "<key>_<i>" equals hashing the built string.
+  for (const i of [0, 1, 9, 10, 99, 100, 255, 1000, 123456]) {
+    const prefix = feedString(feedString(FNV_OFFSET, '10.0.0.1:80'), '_');
+    assert.equal(finishHash(feedDecimal(prefix, i)), hashString(`10.0.0.1:80_${i}`), String(i));
+  }
 });
 
 test('same key, same endpoint: across picks, rebuilds and endpoint order', () => {

@@ -20,13 +20,15 @@
 // Without a hash key (the request lacks the header, cookie…) the pick is weighted random.
 import type { Balancer, Clock, EndpointState, PickContext, Random } from '../types.js';
 import { Availability } from './availability.js';
-import { hashString } from './hash.js';
+import { FNV_OFFSET, feedDecimal, feedString, finishHash, hashString } from './hash.js';
 import { WeightedChoice } from './weighted-choice.js';
 
 /** Points per unit of weight: with 256 points an endpoint's share of keys is within a few % of fair. */
 export const VNODES_PER_WEIGHT = 256;
 /** Cap on the points of one ring (2 MiB of typed arrays). */
 export const MAX_RING_POINTS = 1 << 18;
+/** Room for endpoint ranks in a packed point (up to 2^21 endpoints). */
+const RANK_SPACE = 1 << 21;
 
 export class RingHashBalancer implements Balancer {
   private readonly avail: Availability;
@@ -45,21 +47,27 @@ export class RingHashBalancer implements Balancer {
     for (const e of endpoints) totalWeight += Math.max(1, e.weight);
     const wanted = totalWeight * VNODES_PER_WEIGHT;
     const scale = wanted > MAX_RING_POINTS ? MAX_RING_POINTS / wanted : 1;
-    const hashes: number[] = [];
-    const owners: number[] = [];
-    endpoints.forEach((e, idx) => {
-      const count = Math.max(1, Math.round(Math.max(1, e.weight) * VNODES_PER_WEIGHT * scale));
-      for (let i = 0; i < count; i++) {
-        hashes.push(hashString(`${e.key}_${i}`));
-        owners.push(idx);
-      }
+    // Rank endpoints by key: points that collide (same 32-bit hash) are then ordered by key, so
+    // the ring does not depend on the order endpoints are listed in the snapshot.
+    const byKey = endpoints.map((_, i) => i).sort((a, b) => cmp(endpoints[a].key, endpoints[b].key));
+    const counts = endpoints.map((e) => Math.max(1, Math.round(Math.max(1, e.weight) * VNODES_PER_WEIGHT * scale)));
+    const total = counts.reduce((a, b) => a + b, 0);
+    // Each point packed into one double, hash × 2^21 + rank (exact below 2^53), so a native
+    // numeric sort orders the ring; no per-point objects or strings are built.
+    const packed = new Float64Array(total);
+    let p = 0;
+    byKey.forEach((idx, rank) => {
+      const prefix = feedString(feedString(FNV_OFFSET, endpoints[idx].key), '_');
+      for (let i = 0; i < counts[idx]; i++) packed[p++] = finishHash(feedDecimal(prefix, i)) * RANK_SPACE + rank;
     });
-    // Sort by hash; ties (rare 32-bit collisions) by endpoint key, so the order does not depend
-    // on the order endpoints are listed in the snapshot.
-    const order = hashes.map((_, i) => i);
-    order.sort((a, b) => hashes[a] - hashes[b] || cmp(endpoints[owners[a]].key, endpoints[owners[b]].key));
-    this.points = Uint32Array.from(order, (i) => hashes[i]);
-    this.owners = Int32Array.from(order, (i) => owners[i]);
+    packed.sort();
+    this.points = new Uint32Array(total);
+    this.owners = new Int32Array(total);
+    for (let i = 0; i < total; i++) {
+      const rank = packed[i] % RANK_SPACE;
+      this.points[i] = (packed[i] - rank) / RANK_SPACE;
+      this.owners[i] = byKey[rank];
+    }
   }
 
   /** Number of points on the ring (for tests and /clusters). */
@@ -68,11 +76,11 @@ export class RingHashBalancer implements Balancer {
   }
 
   pick(ctx: PickContext): EndpointState | undefined {
-    this.avail.begin();
+    this.avail.begin(ctx.avoid);
     const key = ctx.hashKey;
     if (key === undefined) {
       const i = this.fallback.pickIndex(this.avail);
-      return i === -1 ? undefined : this.endpoints[i];
+      return i === -1 ? this.avail.fallback() : this.endpoints[i];
     }
     const len = this.points.length;
     if (len === 0) return undefined;
@@ -90,7 +98,7 @@ export class RingHashBalancer implements Balancer {
       }
       pos++;
     }
-    return undefined;
+    return this.avail.fallback();
   }
 
   /** First index whose point is ≥ h (len when none: wraps to 0). */

@@ -67,23 +67,23 @@ export class RoundRobinBalancer implements Balancer {
     for (let i = 0; i < start; i++) this.advance();
   }
 
-  pick(_ctx: PickContext): EndpointState | undefined {
+  pick(ctx: PickContext): EndpointState | undefined {
     const n = this.n;
     if (n === 0) return undefined;
-    this.avail.begin();
+    this.avail.begin(ctx.avoid);
     if (!this.weighted) {
       for (let tries = 0; tries < n; tries++) {
         const e = this.endpoints[this.cursor];
         this.cursor = this.cursor + 1 === n ? 0 : this.cursor + 1;
         if (this.avail.ok(e)) return e;
       }
-      return undefined;
+      return this.avail.fallback();
     }
     for (let tries = 0; tries < n; tries++) {
       const e = this.endpoints[this.advance()];
       if (this.avail.ok(e)) return e;
     }
-    return undefined;
+    return this.avail.fallback();
   }
 
   /** Takes the endpoint with the earliest deadline, reschedules it, returns its index. */

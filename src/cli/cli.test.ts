@@ -1,0 +1,76 @@
+// The real `maille` process: exit codes and exact lines as a user (or script) sees them. Runs the
+// TypeScript entry through tsx from the package root, so it needs no build.
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { packageInfo } from './package-info.js';
+
+const { root, version } = packageInfo();
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function maille(args: string[]): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+let dir: string;
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'maille-cli-'));
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('maille (process)', () => {
+  it('version prints the package version', async () => {
+    assert.deepEqual(await maille(['version']), { code: 0, stdout: `maille ${version}\n`, stderr: '' });
+    const json = await maille(['version', '-o', 'json']);
+    assert.equal(json.code, 0);
+    assert.deepEqual(JSON.parse(json.stdout), { version });
+  });
+
+  it('proxy with a bad config exits 1 with one line per problem', async () => {
+    const bad = join(dir, 'bad.yaml');
+    await writeFile(bad, 'version: v1\nlisteners: []\nclusters: [{name: c, endpoints: [], loadBalancer: {policy: rr}}]\n');
+    assert.deepEqual(await maille(['proxy', '--config', bad]), {
+      code: 1,
+      stdout: '',
+      stderr: `maille: ${bad}: clusters[0].loadBalancer.policy: must be one of round_robin, least_request, random, consistent_hash (got "rr")\n`,
+    });
+  });
+
+  it('proxy with a YAML syntax error exits 1 naming line and column', async () => {
+    const bad = join(dir, 'syntax.yaml');
+    await writeFile(bad, 'version: v1\nlisteners: [\n');
+    const run = await maille(['proxy', '--config', bad]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, new RegExp(`^maille: ${bad.replace(/[.]/g, '\\.')}:3:1: [^\\n]+\\n$`));
+  });
+
+  it('an unknown command exits 1 with one line', async () => {
+    assert.deepEqual(await maille(['frobnicate']), {
+      code: 1,
+      stdout: '',
+      stderr: 'maille: unknown command "frobnicate" (commands: proxy, version, help)\n',
+    });
+  });
+});
