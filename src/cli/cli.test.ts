@@ -1,7 +1,8 @@
 // The real `maille` process: exit codes and exact lines as a user (or script) sees them. Runs the
 // TypeScript entry through tsx from the package root, so it needs no build.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,9 +17,13 @@ interface Run {
   stderr: string;
 }
 
+function start(args: string[]): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root });
+}
+
 function maille(args: string[]): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root });
+    const child = start(args);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -72,5 +77,38 @@ describe('maille (process)', () => {
       stdout: '',
       stderr: 'maille: unknown command "frobnicate" (commands: proxy, version, help)\n',
     });
+  });
+
+  it('proxy prints its ports, serves, and exits 0 after draining on SIGTERM', async () => {
+    const good = join(dir, 'good.yaml');
+    await writeFile(
+      good,
+      `version: v1
+listeners: [{name: web, port: 0, routeConfig: r}]
+routeConfigs:
+  - {name: r, virtualHosts: [{name: all, domains: ['*'], routes: [{direct: {status: 200, body: hello}}]}]}
+`,
+    );
+    const child = start(['proxy', '--config', good, '--admin-port', '0']);
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const exited = once(child, 'close') as Promise<[number | null, NodeJS.Signals | null]>;
+    try {
+      while (!/^admin .*\n/m.test(stdout)) {
+        await Promise.race([once(child.stdout, 'data'), exited.then(() => assert.fail(`exited early: ${stdout}`))]);
+      }
+      const lines = stdout.trim().split('\n');
+      assert.equal(lines.length, 2);
+      const web = /^listener web 127\.0\.0\.1:(\d+)$/.exec(lines[0]);
+      assert.ok(web, lines[0]);
+      assert.match(lines[1], /^admin 127\.0\.0\.1:\d+$/);
+      const res = await fetch(`http://127.0.0.1:${web[1]}/`);
+      assert.equal(res.status, 200);
+      assert.equal(await res.text(), 'hello');
+      child.kill('SIGTERM');
+      assert.deepEqual(await exited, [0, null]);
+    } finally {
+      child.kill('SIGKILL');
+    }
   });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { packageInfo } from './package-info.js';
 import { runCli, usage } from './run.js';
-import { recordingContext } from './test-support.js';
+import { recordingContext } from './testing.js';
 
 async function cli(...argv: string[]) {
   const ctx = recordingContext();

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Snapshot } from '../../model/snapshot.js';
 import type { ProxyHandle, ProxyOptions } from '../../proxy/app/proxy.js';
 import { setLogSink } from '../../proxy/telemetry/log.js';
-import { recordingContext, until } from '../test-support.js';
+import { recordingContext, until } from '../testing.js';
 import { runProxy, type ProxySettings } from './proxy.js';
 
 const config = (version: string, status = 200) => `version: ${version}
@@ -52,7 +52,7 @@ let logs: string[];
 /** Contexts of this test: signalled at the end so a failed test cannot leave a watcher running. */
 let contexts: ReturnType<typeof recordingContext>[] = [];
 function context(): ReturnType<typeof recordingContext> {
-  const ctx = context();
+  const ctx = recordingContext();
   contexts.push(ctx);
   return ctx;
 }

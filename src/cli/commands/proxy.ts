@@ -15,6 +15,7 @@ import { formatOptions, parseArgs, type OptionSpecs } from '../args.js';
 import type { CliContext, Command, SignalSource } from '../command.js';
 
 const log = createLogger('config');
+const lifecycle = createLogger('proxy');
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -115,16 +116,16 @@ export async function runProxy(settings: ProxySettings, ctx: CliContext, start: 
 
   const signal = await stop.promise;
   watcher.close();
-  log.info(`${signal}: draining`);
+  lifecycle.info(`${signal}: draining`);
   // A second signal means "now": the operator does not want to wait for the drain.
   const again = nextSignal(ctx.signals);
   const outcome = await Promise.race([handle.drain().then(() => 'drained' as const), again.promise]);
   again.cancel();
   if (outcome !== 'drained') {
-    log.error(`${outcome} again: exiting before the drain finished`);
+    lifecycle.error(`${outcome} again: exiting before the drain finished`);
     return 1;
   }
-  log.info('drained');
+  lifecycle.info('drained');
   return 0;
 }
 

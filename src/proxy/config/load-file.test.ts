@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { stringify } from 'yaml';
 import { ConfigError } from './config-error.js';
 import { contentHash, loadSnapshotFile, readSnapshotFile } from './load-file.js';
-import { fullSnapshot } from './test-fixtures.js';
+import { fullSnapshot } from './fixtures.js';
 
 let dir: string;
 before(async () => {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Snapshot } from '../../model/snapshot.js';
-import { fullSnapshot } from './test-fixtures.js';
+import { fullSnapshot } from './fixtures.js';
 import { ConfigError, validateSnapshot } from './validate.js';
 
 /** The lines validateSnapshot rejects `value` with (fails if it accepts it). */

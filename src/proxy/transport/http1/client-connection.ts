@@ -59,6 +59,15 @@ export class Http1ClientConnection {
     socket.on('data', this.onData);
     socket.on('close', this.onClose);
     socket.on('error', () => {}); // reported through 'close'
+    // One listener for the connection's life: the timeout is only armed while idle in the pool.
+    socket.on('timeout', () => {
+      if (this.state === 'idle') socket.destroy();
+    });
+  }
+
+  /** Closes the connection if it stays unused for `ms` (the pool's idle timeout). */
+  idleFor(ms: number): void {
+    this.socket.setTimeout(ms);
   }
 
   /**

@@ -98,3 +98,16 @@ test('long runs keep precision (deadlines are rebased)', () => {
   const counts = tally(() => rr.pick({}), 100_100);
   assert.ok(Math.abs((counts.get(eps[1].key) ?? 0) - 100) <= 2);
 });
+
+test('a heavy endpoint out of service: the light ones share the traffic by weight, in O(n) picks', () => {
+  const eps = endpointsWithWeights([1000, 1, 2]);
+  const rr = new RoundRobinBalancer(eps, Date.now, seededRandom(6));
+  eps[0].healthy = false;
+  const counts = tally(() => rr.pick({}), 3000);
+  assert.equal(counts.get(eps[0].key), undefined);
+  assert.ok(Math.abs((counts.get(eps[1].key) ?? 0) - 1000) <= 2, String(counts.get(eps[1].key)));
+  assert.ok(Math.abs((counts.get(eps[2].key) ?? 0) - 2000) <= 2);
+  eps[0].healthy = true;
+  const back = tally(() => rr.pick({}), 100_300);
+  assert.ok((back.get(eps[0].key) ?? 0) > 99_000);
+});

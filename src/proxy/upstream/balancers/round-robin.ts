@@ -12,8 +12,9 @@
 // heap lives in typed arrays, so a pick allocates nothing.
 //
 // Unavailable endpoints (unhealthy, ejected) keep their slots in the schedule and are skipped
-// when their turn comes, so the others keep their relative weights. A pick gives up after
-// visiting every endpoint once (all unavailable) and returns undefined.
+// when their turn comes, so the others keep their relative weights. After n skipped turns in a
+// row (a heavy endpoint is out) the pick scans for the available endpoint due first, so a pick
+// costs at most O(n); it returns undefined when nothing is available.
 import type { Balancer, Clock, EndpointState, PickContext, Random } from '../types.js';
 import { Availability } from './availability.js';
 
@@ -83,7 +84,24 @@ export class RoundRobinBalancer implements Balancer {
       const e = this.endpoints[this.advance()];
       if (this.avail.ok(e)) return e;
     }
-    return this.avail.fallback();
+    return this.pickByScan();
+  }
+
+  /**
+   * n turns in a row went to unavailable endpoints (a heavy endpoint is out or avoided: its turns
+   * come often). Take the available endpoint whose turn comes first, in O(n), so a pick never
+   * walks through a long run of a heavy endpoint's turns.
+   */
+  private pickByScan(): EndpointState | undefined {
+    let best = -1;
+    for (let i = 0; i < this.n; i++) {
+      if (this.avail.ok(this.endpoints[i]) && (best === -1 || this.before(i, best))) best = i;
+    }
+    if (best === -1) return this.avail.fallback();
+    this.deadline[best] += this.step[best];
+    this.seq[best] = this.counter++;
+    for (let i = (this.n >> 1) - 1; i >= 0; i--) this.siftDown(i);
+    return this.endpoints[best];
   }
 
   /** Takes the endpoint with the earliest deadline, reschedules it, returns its index. */

@@ -99,7 +99,7 @@ export class Http1Pool {
       conn.socket.destroy();
       return;
     }
-    conn.socket.setTimeout(this.settings.idleTimeoutMs, () => conn.socket.destroy());
+    conn.idleFor(this.settings.idleTimeoutMs);
     let list = this.idle.get(key);
     if (!list) this.idle.set(key, (list = []));
     list.push(conn);

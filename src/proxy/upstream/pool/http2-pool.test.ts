@@ -401,6 +401,7 @@ test('streams past the peer limit go to a second session; at maxConnections they
     s.end();
   });
   await warm.done;
+  await new Promise((r) => setTimeout(r, 20)); // the warm stream's 'close' frees its slot
   const a = recorder();
   const b = recorder();
   pool.send(endpoint(up.port), request('GET', '/a'), undefined, a.h);
