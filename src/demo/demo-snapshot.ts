@@ -50,7 +50,7 @@ export function demoSnapshot(proxyPort: number, apps: Record<'v1' | 'v2' | 'v3',
           { name: 'v3', labels: { version: 'v3' } },
         ],
         loadBalancer: { policy: 'least_request' },
-        outlierDetection: { consecutive5xx: 5, intervalMs: 5000, baseEjectionTimeMs: 10000 },
+        outlierDetection: { consecutive5xx: 5, intervalMs: 5000, baseEjectionTimeMs: 10000, maxEjectionPercent: 50 },
       },
     ],
   };

@@ -47,8 +47,8 @@ class LiveCluster implements UpstreamCluster {
     this.limits = { maxRequests: l.requests, maxRetries: l.retries };
   }
 
-  pick(subset: string | undefined, hashKey: string | undefined): EndpointState | undefined {
-    return this.runtime.balancerFor(subset)?.pick({ hashKey });
+  pick(subset: string | undefined, hashKey: string | undefined, avoid?: EndpointState): EndpointState | undefined {
+    return this.runtime.balancerFor(subset)?.pick({ hashKey, avoid });
   }
 
   describeUnavailable(subset: string | undefined): string {

@@ -36,6 +36,9 @@ export class Forwarding {
   private readonly body: ReplayableBody | undefined;
   private readonly hashKey: string | undefined;
   private holdsRequestSlot = false;
+  /** The endpoint of the last failed try: a retry goes elsewhere when it can (as Istio does). */
+  private lastFailed: EndpointState | undefined;
+  private failedEp: EndpointState | undefined;
 
   constructor(
     private readonly req: DownstreamRequest,
@@ -80,7 +83,7 @@ export class Forwarding {
       );
     }
     this.holdsRequestSlot = true;
-    const ep = c.pick(this.dest.subset, this.hashKey);
+    const ep = c.pick(this.dest.subset, this.hashKey, this.lastFailed);
     if (!ep) {
       return this.fail(
         new ProxyError(
@@ -105,7 +108,7 @@ export class Forwarding {
       noConnection: (reason, message) => {
         if (!alive()) return;
         if (reason === 'pending-overflow') {
-          this.endTry(undefined);
+          this.endTry();
           this.cluster.metrics.breakerTrip('pending');
           return this.fail(new ProxyError('MAILLE_ERR_BREAKER_OPEN', 503, `circuit breaker open: cluster ${this.cluster.name}: ${message}`));
         }
@@ -119,7 +122,7 @@ export class Forwarding {
         const outcome: TryOutcome = { kind: 'response', status, grpcStatus: grpcStatusOf(headers) };
         if (this.shouldRetry(outcome)) {
           this.current?.abandon();
-          this.endTry(outcome);
+          this.endTry();
           return this.retry();
         }
         this.clearTryTimer();
@@ -157,7 +160,7 @@ export class Forwarding {
         if (started) {
           // Part of the response is already with the client: nothing to do but cut it.
           this.cluster.record(ep, { kind: 'reset' });
-          this.endTry(undefined);
+          this.endTry();
           this.res.reset();
           return this.finish(this.statusSent);
         }
@@ -166,7 +169,7 @@ export class Forwarding {
           // the request never reached it. Resend once on a fresh connection.
           this.staleRetried = true;
           this.current = undefined;
-          this.endTry(undefined);
+          this.endTry();
           return this.attempt();
         }
         const outcome: TryOutcome = kind === 'refused-stream' ? { kind: 'refused-stream' } : { kind: 'reset' };
@@ -208,13 +211,14 @@ export class Forwarding {
   /** A try ended without a usable response: record, then retry or answer with the error. */
   private tryFailed(outcome: TryOutcome, err: ProxyError, reachedEndpoint: boolean): void {
     if (reachedEndpoint || outcome.kind === 'connect-failure') this.cluster.record(this.currentEp!, outcome);
-    this.endTry(undefined);
+    this.endTry();
     if (this.shouldRetry(outcome)) return this.retry(err);
     this.fail(err);
   }
 
   private retry(lastError?: ProxyError): void {
     const c = this.cluster;
+    this.lastFailed = this.failedEp;
     if (!c.acquireRetry()) {
       c.metrics.breakerTrip('retries');
       return this.fail(lastError ?? new ProxyError('MAILLE_ERR_BREAKER_OPEN', 503, `retry not sent: cluster ${c.name} has ${c.limits.maxRetries} retries in flight (connectionPool maxRetries)`));
@@ -242,7 +246,7 @@ export class Forwarding {
     this.current?.abandon();
     const outcome: TryOutcome = { kind: 'timeout' };
     this.cluster.record(this.currentEp!, outcome);
-    this.endTry(undefined);
+    this.endTry();
     const err = new ProxyError('MAILLE_ERR_UPSTREAM_TIMEOUT', 504, `no response from cluster ${this.cluster.name} within the per-try timeout of ${ms} ms (route ${this.route.name})`);
     if (this.shouldRetry(outcome)) return this.retry(err);
     this.fail(err);
@@ -253,16 +257,17 @@ export class Forwarding {
     if (this.finished) return;
     this.current?.abandon();
     if (this.currentEp) this.cluster.record(this.currentEp, { kind: 'timeout' });
-    this.endTry(undefined);
+    this.endTry();
     this.fail(
       new ProxyError('MAILLE_ERR_UPSTREAM_TIMEOUT', 504, `no response from cluster ${this.cluster.name} within the route timeout of ${this.route.timeoutMs} ms (route ${this.route.name}, ${this.tries} tries)`),
     );
   };
 
   /** Releases what the current try holds. */
-  private endTry(_outcome: TryOutcome | undefined): void {
+  private endTry(): void {
     this.clearTryTimer();
     if (this.currentEp) {
+      this.failedEp = this.currentEp;
       this.currentEp.active--;
       this.currentEp = undefined;
     }
@@ -281,12 +286,12 @@ export class Forwarding {
   }
 
   private complete(status: number): void {
-    this.endTry(undefined);
+    this.endTry();
     this.finish(status);
   }
 
   private fail(err: ProxyError): void {
-    this.endTry(undefined);
+    this.endTry();
     this.body?.detach();
     sendError(this.req, this.res, err);
     this.finish(this.res.headSent ? err.status : 0);

@@ -15,8 +15,11 @@ export interface UpstreamCluster {
   readonly hashPolicy: HashPolicy | undefined;
   readonly metrics: ClusterMetrics;
 
-  /** An available endpoint of the cluster (or of a subset); undefined when none is. */
-  pick(subset: string | undefined, hashKey: string | undefined): EndpointState | undefined;
+  /**
+   * An available endpoint of the cluster (or of a subset); undefined when none is. `avoid`: the
+   * endpoint that just failed, skipped for a retry unless it is the only one left.
+   */
+  pick(subset: string | undefined, hashKey: string | undefined, avoid?: EndpointState): EndpointState | undefined;
   /** Why `pick` found nothing, in words: "2 endpoints, 2 ejected by outlier detection". */
   describeUnavailable(subset: string | undefined): string;
 

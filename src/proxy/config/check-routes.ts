@@ -1,47 +1,33 @@
 // Semantic checks of route tables: what the schema cannot say about routes, matches and actions.
 import type { ForwardAction, Route, RouteConfig, RouteMatch, StringMatch } from '../../model/snapshot.js';
+import { splitAuthority } from '../router/authority.js';
+import { FieldError } from '../router/errors.js';
+import { compileAnchoredRegex } from '../router/regex.js';
+import { RETRY_ON_CONDITIONS, unknownRetryConditions } from '../upstream/retry.js';
 import type { CheckContext } from './check-context.js';
 import { checkHeaderMap, checkHeaderMutation, checkHeaderName, isToken } from './check-headers.js';
 import { formatPath, listNames, type FieldPath } from './path.js';
 
-/** Retry conditions the upstream retry layer implements (see RetryPolicy.retryOn). */
-export const RETRY_ON = [
-  '5xx',
-  'gateway-error',
-  'connect-failure',
-  'refused-stream',
-  'reset',
-  'retriable-status-codes',
-  'cancelled',
-  'deadline-exceeded',
-  'internal',
-  'resource-exhausted',
-  'unavailable',
-] as const;
-
 export function checkRouteConfig(ctx: CheckContext, path: FieldPath, rc: RouteConfig): void {
   const uniqueName = ctx.uniqueNames([...path, 'virtualHosts'], 'virtual host');
   // Two virtual hosts claiming one domain make routing depend on their order: Envoy rejects it too.
+  // Domains compare as the router's selector does: host without case or trailing dot, plus port.
   const owner = new Map<string, FieldPath>();
   rc.virtualHosts.forEach((vh, i) => {
     const vhPath = [...path, 'virtualHosts', i];
     uniqueName(i, vh.name);
     vh.domains.forEach((domain, j) => {
-      const key = normalizeDomain(domain);
+      const { host, port } = splitAuthority(domain);
+      if (host !== '*' && !host.startsWith('*') && !host.endsWith('*') && host.includes('*')) {
+        ctx.report([...vhPath, 'domains', j], `a wildcard is allowed only as the first or last character, or alone (got "${domain}")`);
+      }
+      const key = `${host}:${port}`;
       const first = owner.get(key);
       if (first) ctx.report([...vhPath, 'domains', j], `domain "${domain}" is already used by ${formatPath(first)}`);
       else owner.set(key, vhPath);
     });
     vh.routes.forEach((route, k) => checkRoute(ctx, [...vhPath, 'routes', k], route));
   });
-}
-
-/** Authority matching ignores case, port and a trailing dot, so domains compare the same way. */
-function normalizeDomain(domain: string): string {
-  let d = domain.toLowerCase();
-  if (d.startsWith('[')) d = d.slice(0, d.indexOf(']') + 1 || d.length);
-  else d = d.replace(/:[0-9]*$/, '');
-  return d.replace(/\.$/, '');
 }
 
 function checkRoute(ctx: CheckContext, path: FieldPath, route: Route): void {
@@ -65,31 +51,47 @@ function checkRoute(ctx: CheckContext, path: FieldPath, route: Route): void {
 }
 
 function checkMatch(ctx: CheckContext, path: FieldPath, match: RouteMatch): void {
-  if (match.path) checkStringMatch(ctx, [...path, 'path'], match.path);
+  if (match.path) checkStringMatch(ctx, [...path, 'path'], match.path, match.ignoreCase === true);
   (match.headers ?? []).forEach((h, i) => {
-    checkHeaderName(ctx, [...path, 'headers', i, 'name'], h.name, true);
-    if (h.value) checkStringMatch(ctx, [...path, 'headers', i, 'value'], h.value);
+    checkHeaderName(ctx, [...path, 'headers', i, 'name'], h.name);
+    if (h.value) checkStringMatch(ctx, [...path, 'headers', i, 'value'], h.value, false);
+    if (h.present === false && h.value) {
+      ctx.report([...path, 'headers', i], 'present: false cannot be combined with value (use invert to negate a value match)');
+    }
   });
   (match.queryParams ?? []).forEach((q, i) => {
-    if (q.value) checkStringMatch(ctx, [...path, 'queryParams', i, 'value'], q.value);
+    if (q.value) checkStringMatch(ctx, [...path, 'queryParams', i, 'value'], q.value, false);
+    if (q.present === false && q.value) ctx.report([...path, 'queryParams', i], 'present: false cannot be combined with value');
   });
-  // Request methods arrive upper-case; "get" would silently never match.
+  // The router upper-cases methods; anything but a token could never match a request line.
   (match.methods ?? []).forEach((m, i) => {
-    if (!isToken(m) || m !== m.toUpperCase()) {
-      ctx.report([...path, 'methods', i], `must be an upper-case method name such as GET (got ${JSON.stringify(m)})`);
-    }
+    if (!isToken(m)) ctx.report([...path, 'methods', i], `must be a method name such as GET (got ${JSON.stringify(m)})`);
   });
 }
 
-function checkStringMatch(ctx: CheckContext, path: FieldPath, m: StringMatch): void {
+/**
+ * Compiled exactly as the router will (anchored, RE2 spellings such as `(?i)` accepted, RE2-only
+ * features enforced), so a snapshot that passes here never fails in the router.
+ */
+function checkStringMatch(ctx: CheckContext, path: FieldPath, m: StringMatch, ignoreCase: boolean): void {
   if (!('regex' in m)) return;
   try {
-    new RegExp(m.regex);
+    compileAnchoredRegex(m.regex, ignoreCase, formatPath([...path, 'regex']));
   } catch (err) {
-    // V8 says "Invalid regular expression: /(/: Unterminated group"; the reason is the last part.
-    const reason = (err as Error).message.split(': ').pop() ?? 'invalid';
-    ctx.report([...path, 'regex'], `not a valid regular expression: ${reason} (got ${JSON.stringify(m.regex)})`);
+    ctx.report([...path, 'regex'], `${regexReason(err, m.regex)} (got ${JSON.stringify(m.regex)})`);
   }
+}
+
+/** The router's reason without the pattern it repeats (the message ends with "(got …)" anyway). */
+function regexReason(err: unknown, source: string): string {
+  const reason = err instanceof FieldError ? err.reason : String(err);
+  // V8: 'invalid regex "(": Invalid regular expression: /^(?:()$/: Unterminated group'
+  const v8 = /^invalid regex .*: Invalid regular expression: \/.*\/[a-z]*: ([^:]+)$/.exec(reason);
+  if (v8) return `not a valid regular expression: ${v8[1]}`;
+  // RE2 rules: 'regex "<pattern>": backreferences are not supported (RE2 syntax)'
+  const body = source.startsWith('(?i)') ? source.slice(4) : source;
+  const prefix = `regex ${JSON.stringify(body)}: `;
+  return reason.startsWith(prefix) ? reason.slice(prefix.length) : reason;
 }
 
 function checkForward(ctx: CheckContext, path: FieldPath, fwd: ForwardAction): void {
@@ -114,10 +116,11 @@ function checkForward(ctx: CheckContext, path: FieldPath, fwd: ForwardAction): v
   }
   const retry = fwd.retry;
   if (retry) {
+    // The retry layer's own list, so validation and behaviour cannot drift apart.
     retry.retryOn.forEach((cond, i) => {
-      if (!(RETRY_ON as readonly string[]).includes(cond)) {
-        ctx.report([...path, 'retry', 'retryOn', i], `must be one of ${listNames(RETRY_ON, 20)} (got ${JSON.stringify(cond)})`);
-      }
+      if (unknownRetryConditions([cond]).length === 0) return;
+      const known = listNames(Object.keys(RETRY_ON_CONDITIONS), 20);
+      ctx.report([...path, 'retry', 'retryOn', i], `must be one of ${known}, or a status code such as 503 (got ${JSON.stringify(cond)})`);
     });
     const b = retry.backoff;
     if (b?.maxMs !== undefined && b.maxMs < b.baseMs) {

@@ -35,7 +35,7 @@ export function fullSnapshot(): Snapshot {
                   path: { prefix: '/api/' },
                   headers: [
                     { name: 'x-canary', value: { exact: 'yes' } },
-                    { name: ':authority', value: { regex: 'reviews(:[0-9]+)?' } },
+                    { name: 'x-user', value: { regex: '(?i)[a-z]+-(?P<id>[0-9]+)' } },
                     { name: 'x-debug', present: false },
                   ],
                   queryParams: [{ name: 'v', value: { suffix: '2' } }],

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Snapshot } from '../../model/snapshot.js';
+import { compileRouteConfig } from '../router/compile.js';
 import { fullSnapshot } from './fixtures.js';
 import { ConfigError, validateSnapshot } from './validate.js';
 
@@ -31,6 +32,10 @@ describe('validateSnapshot: accepts', () => {
   it('the full snapshot, returned as given', () => {
     const s = fullSnapshot();
     assert.equal(validateSnapshot(s, 'proxy.yaml'), s);
+  });
+
+  it('only what the router compiles (the full snapshot does)', () => {
+    for (const rc of fullSnapshot().routeConfigs ?? []) assert.doesNotThrow(() => compileRouteConfig(rc));
   });
 
   it('a minimal snapshot', () => {
@@ -186,14 +191,30 @@ describe('validateSnapshot: rules between fields', () => {
     ]);
   });
 
-  it('regexes compile', () => {
+  it('regexes compile as the router compiles them', () => {
     const s = edited((s) => {
       rc(s).match!.path = { regex: '(' };
       rc(s).match!.queryParams![0].value = { regex: '[z-a]' };
+      rc(s).match!.headers![0].value = { regex: '(?i)(a)\\1' };
+      rc(s).match!.headers![1].value = { regex: '(?i)x(?P<n>y)' }; // RE2 spellings are fine
+      rc(s).match!.headers![2] = { name: 'x-debug', value: { regex: 'a(?=b)' } };
     });
     assert.deepEqual(problems(s), [
       `${R}.match.path.regex: not a valid regular expression: Unterminated group (got "(")`,
+      `${R}.match.headers[0].value.regex: backreferences are not supported (RE2 syntax) (got "(?i)(a)\\\\1")`,
+      `${R}.match.headers[2].value.regex: lookahead/lookbehind is not supported (RE2 syntax) (got "a(?=b)")`,
       `${R}.match.queryParams[0].value.regex: not a valid regular expression: Range out of order in character class (got "[z-a]")`,
+    ]);
+  });
+
+  it('present: false excludes a value', () => {
+    const s = edited((s) => {
+      rc(s).match!.headers![2].value = { exact: 'x' };
+      rc(s).match!.queryParams![0].present = false;
+    });
+    assert.deepEqual(problems(s), [
+      `${R}.match.headers[2]: present: false cannot be combined with value (use invert to negate a value match)`,
+      `${R}.match.queryParams[0]: present: false cannot be combined with value`,
     ]);
   });
 
@@ -216,12 +237,14 @@ describe('validateSnapshot: rules between fields', () => {
   it('header names are tokens and values have no line breaks', () => {
     const s = edited((s) => {
       rc(s).match!.headers![0].name = 'x canary';
+      rc(s).match!.headers![1].name = ':authority';
       rc(s).requestHeaders = { add: { 'x-a': 'one\r\ntwo' }, remove: ['x:internal'] };
       s.clusters![0].loadBalancer!.hash = { header: 'x user' };
     });
     const token = "letters, digits and !#$%&'*+-.^_`|~ only";
     assert.deepEqual(problems(s), [
-      `${R}.match.headers[0].name: not a valid header name (${token}, or one of :authority, :method, :path, :scheme) (got "x canary")`,
+      `${R}.match.headers[0].name: not a valid header name (${token}) (got "x canary")`,
+      `${R}.match.headers[1].name: not a valid header name (pseudo-headers cannot be used here: match the authority with virtual host domains, :path with match.path, :method with match.methods) (got ":authority")`,
       `${R}.requestHeaders.add["x-a"]: header value must not contain CR, LF or NUL`,
       `${R}.requestHeaders.remove[0]: not a valid header name (${token}) (got "x:internal")`,
       `proxy.yaml: clusters[0].loadBalancer.hash.header: not a valid header name (${token}) (got "x user")`,
@@ -231,19 +254,21 @@ describe('validateSnapshot: rules between fields', () => {
   it('smaller rules: methods, weights, retryOn, backoff, duplicate domains', () => {
     const s = edited((s) => {
       const r = rc(s);
-      r.match!.methods = ['get'];
+      r.match!.methods = ['get', 'GET /'];
       r.forward!.destinations.forEach((d) => (d.weight = 0));
-      r.forward!.retry!.retryOn = ['5xx', '5xxx'];
+      r.forward!.retry!.retryOn = ['5xx', '5xxx', '503'];
       r.forward!.retry!.backoff = { baseMs: 100, maxMs: 10 };
-      s.routeConfigs![0].virtualHosts.push({ name: 'again', domains: ['Reviews:9080'], routes: [] });
+      // a port makes a different domain; case and a trailing dot do not
+      s.routeConfigs![0].virtualHosts.push({ name: 'again', domains: ['Reviews.', 'reviews:9080', 'a*b'], routes: [] });
     });
     const R0 = 'proxy.yaml: routeConfigs[0]';
     assert.deepEqual(problems(s), [
-      `${R}.match.methods[0]: must be an upper-case method name such as GET (got "get")`,
+      `${R}.match.methods[1]: must be a method name such as GET (got "GET /")`,
       `${R}.forward.destinations: at least one destination must have a weight above 0`,
-      `${R}.forward.retry.retryOn[1]: must be one of 5xx, gateway-error, connect-failure, refused-stream, reset, retriable-status-codes, cancelled, deadline-exceeded, internal, resource-exhausted, unavailable (got "5xxx")`,
+      `${R}.forward.retry.retryOn[1]: must be one of 5xx, gateway-error, reset, connect-failure, refused-stream, retriable-status-codes, cancelled, deadline-exceeded, internal, resource-exhausted, unavailable, or a status code such as 503 (got "5xxx")`,
       `${R}.forward.retry.backoff.maxMs: must be >= baseMs (100) (got 10)`,
-      `${R0}.virtualHosts[1].domains[0]: domain "Reviews:9080" is already used by ${R0.slice('proxy.yaml: '.length)}.virtualHosts[0]`,
+      `${R0}.virtualHosts[1].domains[0]: domain "Reviews." is already used by ${R0.slice('proxy.yaml: '.length)}.virtualHosts[0]`,
+      `${R0}.virtualHosts[1].domains[2]: a wildcard is allowed only as the first or last character, or alone (got "a*b")`,
     ]);
   });
 });

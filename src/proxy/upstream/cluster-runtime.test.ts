@@ -200,6 +200,7 @@ test('dispose stops the timer; a superseded runtime leaves it to its successor',
   assert.ok(timerOf(second), 'still running for the new runtime');
   second.dispose();
   assert.equal(timerOf(second), undefined);
+  assert.throws(() => buildClusterRuntime(cluster(), first), /already replaced/);
   // Without outlier detection there is no timer at all.
   const quiet = buildClusterRuntime(cluster({ outlierDetection: undefined }), undefined, fakeClock());
   assert.equal(timerOf(quiet), undefined);

@@ -137,7 +137,7 @@ export class ClusterRuntime {
 
 /**
  * The runtime for `cluster`, taking over `previous` (the same cluster in the last snapshot) when
- * given. `previous` must not be used to build another runtime afterwards.
+ * given. Building twice from the same `previous` is a bug and throws.
  */
 export function buildClusterRuntime(
   cluster: Cluster,
@@ -145,6 +145,10 @@ export function buildClusterRuntime(
   clock: Clock = Date.now,
   options: ClusterRuntimeOptions = {},
 ): ClusterRuntime {
+  if (previous?.isSuperseded) {
+    // Two runtimes taking over one would share EndpointStates but not the detector or breaker.
+    throw new Error(`cluster ${cluster.name}: the previous runtime was already replaced; build from the newest one`);
+  }
   const random = options.random ?? Math.random;
   const endpoints: EndpointState[] = [];
   const seen = new Set<string>();
@@ -167,7 +171,7 @@ export function buildClusterRuntime(
   let breaker: CircuitBreaker;
   let outlier: OutlierDetector;
   let budget: RetryBudget;
-  if (previous !== undefined && !previous.isSuperseded) {
+  if (previous !== undefined) {
     breaker = previous.breaker;
     breaker.setLimits(cluster.connectionPool);
     outlier = previous.outlier;

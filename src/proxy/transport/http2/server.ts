@@ -116,6 +116,9 @@ export function serveHttp2(
   // Bytes the sniffer read go back in front; the session reads what is buffered first.
   if (initial !== undefined && initial.length > 0) socket.unshift(initial);
   const session = performServerHandshake(socket, sessionOptions(limits));
+  // The session reads the socket natively from now on, but only if the socket is reading: one
+  // accepted paused (pauseOnConnect, or paused after sniffing) would never deliver a frame.
+  socket.resume();
   const guard = new SessionGuard(session, info, limits.maxResetsPerSecond);
   const scheme = info.tls ? 'https' : 'http';
 

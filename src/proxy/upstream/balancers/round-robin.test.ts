@@ -107,7 +107,21 @@ test('a heavy endpoint out of service: the light ones share the traffic by weigh
   assert.equal(counts.get(eps[0].key), undefined);
   assert.ok(Math.abs((counts.get(eps[1].key) ?? 0) - 1000) <= 2, String(counts.get(eps[1].key)));
   assert.ok(Math.abs((counts.get(eps[2].key) ?? 0) - 2000) <= 2);
+  // Back in service: the light endpoints are not starved while the heavy one "catches up".
   eps[0].healthy = true;
-  const back = tally(() => rr.pick({}), 100_300);
-  assert.ok((back.get(eps[0].key) ?? 0) > 99_000);
+  const back = tally(() => rr.pick({}), 10_030);
+  assert.ok(Math.abs((back.get(eps[1].key) ?? 0) - 10) <= 2, String(back.get(eps[1].key)));
+  assert.ok(Math.abs((back.get(eps[2].key) ?? 0) - 20) <= 2, String(back.get(eps[2].key)));
+});
+
+test('avoiding the heavy endpoint on a retry does not disturb the schedule', () => {
+  const eps = endpointsWithWeights([1000, 1, 2]);
+  const rr = new RoundRobinBalancer(eps, Date.now, seededRandom(8));
+  let light = 0;
+  for (let i = 0; i < 100_300; i++) {
+    const e = rr.pick(i % 1000 === 0 ? { avoid: eps[0] } : {});
+    if (e !== eps[0]) light++;
+  }
+  // 300 by weight, plus at most one extra light pick per avoiding request (100 of them).
+  assert.ok(light >= 298 && light <= 402, String(light));
 });

@@ -84,21 +84,31 @@ export class RoundRobinBalancer implements Balancer {
       const e = this.endpoints[this.advance()];
       if (this.avail.ok(e)) return e;
     }
-    return this.pickByScan();
+    return this.pickByScan(ctx.avoid);
   }
 
   /**
    * n turns in a row went to unavailable endpoints (a heavy endpoint is out or avoided: its turns
    * come often). Take the available endpoint whose turn comes first, in O(n), so a pick never
-   * walks through a long run of a heavy endpoint's turns.
+   * walks through a long run of a heavy endpoint's turns. Unavailable endpoints whose turns were
+   * jumped over are moved past them, as the normal path would have done; otherwise a heavy
+   * endpoint coming back would find its deadline far behind and take every pick until it caught
+   * up, starving the others. (The avoided endpoint is left alone: it is out for this one request.)
    */
-  private pickByScan(): EndpointState | undefined {
+  private pickByScan(avoid: EndpointState | undefined): EndpointState | undefined {
     let best = -1;
     for (let i = 0; i < this.n; i++) {
       if (this.avail.ok(this.endpoints[i]) && (best === -1 || this.before(i, best))) best = i;
     }
     if (best === -1) return this.avail.fallback();
-    this.deadline[best] += this.step[best];
+    const target = this.deadline[best];
+    for (let i = 0; i < this.n; i++) {
+      const e = this.endpoints[i];
+      if (i === best || e === avoid || this.deadline[i] >= target || this.avail.ok(e)) continue;
+      this.deadline[i] += Math.ceil((target - this.deadline[i]) / this.step[i]) * this.step[i];
+      this.seq[i] = this.counter++;
+    }
+    this.deadline[best] = target + this.step[best];
     this.seq[best] = this.counter++;
     for (let i = (this.n >> 1) - 1; i >= 0; i--) this.siftDown(i);
     return this.endpoints[best];

@@ -40,8 +40,10 @@ const SESSION_OPTIONS: ClientSessionOptions = {
 class Session implements StreamHost {
   connected = false;
   connectError: string | undefined;
-  /** Takes new streams (false once closing, failed, or past maxRequestsPerConnection). */
-  usable = true;
+  /** In the pool's list, taking new streams (false once retired: closing, failed, GOAWAY). */
+  listed = true;
+  /** Close as soon as the last stream in flight ends. */
+  private closeWhenIdle = false;
   active = 0;
   served = 0;
   maxStreams = ASSUMED_MAX_STREAMS;
@@ -58,13 +60,24 @@ class Session implements StreamHost {
   }
 
   streamDone(): void {
-    this.active--;
+    if (--this.active === 0 && this.closeWhenIdle) this.session.close();
   }
 
+  /** Takes no new streams from now on. */
   retire(): void {
-    if (!this.usable) return;
-    this.usable = false;
+    if (!this.listed) return;
+    this.listed = false;
     this.pool.forget(this);
+  }
+
+  /**
+   * Retires and closes once the streams in flight end. Not `session.close()` at once: its GOAWAY
+   * makes nghttp2 refuse streams still queued behind the peer's concurrency limit.
+   */
+  windDown(): void {
+    this.retire();
+    if (this.active === 0) this.session.close();
+    else this.closeWhenIdle = true;
   }
 }
 
@@ -96,25 +109,14 @@ export class Http2Pool {
     const t = new Http2ClientTry(s, h, reused);
     t.start(s.session, out, body);
     const max = this.settings.maxRequestsPerConnection;
-    if (max > 0 && s.served >= max) {
-      // Its last stream is out: no new ones, and it closes once the streams in flight are done.
-      s.retire();
-      s.session.close();
-    }
+    if (max > 0 && s.served >= max) s.windDown();
     return t;
   }
 
-  /** Closes idle sessions now and busy ones once their streams finish. */
+  /** Closes idle sessions now and busy ones once their streams end. */
   close(): void {
     this.closedPool = true;
-    for (const list of this.sessions.values()) {
-      for (const s of list) {
-        s.usable = false;
-        if (s.active === 0) s.session.destroy();
-        else s.session.close();
-      }
-    }
-    this.sessions.clear();
+    for (const list of [...this.sessions.values()]) for (const s of [...list]) s.windDown();
   }
 
   /** Removes a session from the ones new streams may use. */
@@ -182,10 +184,7 @@ export class Http2Pool {
     });
     // The timer restarts on every frame; firing with no stream in flight means the session idled.
     session.setTimeout(this.settings.idleTimeoutMs, () => {
-      if (s.active === 0) {
-        s.retire();
-        session.close();
-      }
+      if (s.active === 0) s.windDown();
     });
     return s;
   }
