@@ -12,6 +12,11 @@ interface CommandEntry {
 
 const COMMANDS: readonly CommandEntry[] = [
   {
+    name: 'demo',
+    summary: 'run the demo apps behind a maille proxy with generated traffic',
+    load: async () => (await import('./commands/demo.js')).command,
+  },
+  {
     name: 'proxy',
     summary: 'run a proxy from a snapshot file (--config FILE)',
     load: async () => (await import('./commands/proxy.js')).command,
