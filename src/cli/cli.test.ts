@@ -75,7 +75,7 @@ describe('maille (process)', () => {
     assert.deepEqual(await maille(['frobnicate']), {
       code: 1,
       stdout: '',
-      stderr: 'maille: unknown command "frobnicate" (commands: proxy, version, help)\n',
+      stderr: 'maille: unknown command "frobnicate" (commands: demo, proxy, version, help)\n',
     });
   });
 

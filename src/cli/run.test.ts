@@ -42,9 +42,9 @@ describe('runCli', () => {
     assert.deepEqual(await cli('proxxy'), {
       code: 1,
       stdout: [],
-      stderr: ['maille: unknown command "proxxy" (commands: proxy, version, help)'],
+      stderr: ['maille: unknown command "proxxy" (commands: demo, proxy, version, help)'],
     });
-    assert.deepEqual((await cli('help', 'nope')).stderr, ['maille: unknown command "nope" (commands: proxy, version, help)']);
+    assert.deepEqual((await cli('help', 'nope')).stderr, ['maille: unknown command "nope" (commands: demo, proxy, version, help)']);
   });
 
   it('reports bad arguments in one line naming the command', async () => {

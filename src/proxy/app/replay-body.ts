@@ -91,17 +91,16 @@ export class ReplayableBody {
 
   /** A body source for one try. The previous try's source must have been dropped. */
   forTry(): BodySource {
-    const self = this;
     return {
       encoding: this.encoding,
       length: this.length,
-      pipe(sink: BodySink) {
-        self.sink = sink;
-        for (const c of self.chunks) sink.data(c);
-        if (self.overflow) self.chunks = []; // delivered; no longer a complete copy
-        if (self.failure) sink.abort(self.failure);
-        else if (self.ended) sink.end();
-        else self.source.resume();
+      pipe: (sink: BodySink) => {
+        this.sink = sink;
+        for (const c of this.chunks) sink.data(c);
+        if (this.overflow) this.chunks = []; // delivered; no longer a complete copy
+        if (this.failure) sink.abort(this.failure);
+        else if (this.ended) sink.end();
+        else this.source.resume();
       },
       pause: () => this.source.pause(),
       resume: () => this.source.resume(),

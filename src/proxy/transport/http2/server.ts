@@ -116,9 +116,11 @@ export function serveHttp2(
   // Bytes the sniffer read go back in front; the session reads what is buffered first.
   if (initial !== undefined && initial.length > 0) socket.unshift(initial);
   const session = performServerHandshake(socket, sessionOptions(limits));
-  // The session reads the socket natively from now on, but only if the socket is reading: one
-  // accepted paused (pauseOnConnect, or paused after sniffing) would never deliver a frame.
-  socket.resume();
+  // The session reads the socket natively from now on, but only once the socket reads at all (one
+  // accepted with pauseOnConnect never started). node moves bytes buffered in the socket (the
+  // unshifted ones) into the session on the next tick; resuming before that would hand them to
+  // the socket's JS readers instead, so the resume waits one tick too.
+  process.nextTick(resumeSocket, socket);
   const guard = new SessionGuard(session, info, limits.maxResetsPerSecond);
   const scheme = info.tls ? 'https' : 'http';
 
@@ -183,6 +185,10 @@ function notImplemented(ex: Http2ServerExchange, message: string): void {
   ex.writeHead({ status: 501, headers, encoding: 'plain', length: body.length });
   ex.data(body);
   ex.end();
+}
+
+function resumeSocket(socket: Socket): void {
+  if (!socket.destroyed) socket.resume();
 }
 
 function noop(): void {}
