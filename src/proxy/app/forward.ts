@@ -183,10 +183,11 @@ export class Forwarding {
 
   private writeResponseHead(status: number, headers: HeaderList, encoding: 'plain' | 'chunked-wire' | undefined, length: number | undefined): void {
     const names = headers.names;
+    // Bodyless responses keep content-length (a HEAD answer's length is information).
+    const keepLength = encoding === undefined;
     for (let i = names.length - 1; i >= 0; i--) {
       const n = names[i];
-      // Bodyless responses keep content-length (a HEAD answer's length is information).
-      if (isHopByHop(n, undefined) && !(n === 'content-length' && encoding === undefined)) {
+      if (isHopByHop(n, undefined) && !(keepLength && n === 'content-length')) {
         names.splice(i, 1);
         headers.values.splice(i, 1);
       }

@@ -1,9 +1,9 @@
 // Builds what is sent upstream from what came downstream: the request head for HTTP/1, with
 // hop-by-hop fields dropped and the proxy's own fields (request id, forwarded proto) added.
-import { randomUUID } from 'node:crypto';
 import type { HeaderList } from '../http/headers.js';
 import type { DownstreamRequest, BodyEncoding } from '../http/exchange.js';
 import { connectionTokens, isHopByHop } from '../transport/http1/framing.js';
+import { nextRequestId } from '../http/request-id.js';
 
 export interface OutgoingRequest {
   method: string;
@@ -23,18 +23,26 @@ export function prepareHeaders(req: DownstreamRequest): HeaderList {
   const h = req.headers;
   const tokens = req.protocol === 'http1' ? connectionTokens(h) : undefined;
   const names = h.names;
-  for (let i = names.length - 1; i >= 0; i--) {
-    const n = names[i];
-    const pseudo = n.charCodeAt(0) === 58; // ":authority" and friends from HTTP/2
-    if (n === 'host' || pseudo || isHopByHop(n, tokens)) {
-      if (n === 'te' && h.values[i].toLowerCase() === 'trailers') continue; // gRPC needs it end to end
-      names.splice(i, 1);
-      h.values.splice(i, 1);
+  // Most requests carry no hop-by-hop field: look before paying for splices.
+  let strip = false;
+  for (let i = 0; i < names.length && !strip; i++) strip = mustStrip(names[i], h.values[i], tokens);
+  if (strip) {
+    for (let i = names.length - 1; i >= 0; i--) {
+      if (mustStrip(names[i], h.values[i], tokens)) {
+        names.splice(i, 1);
+        h.values.splice(i, 1);
+      }
     }
   }
-  if (!h.has('x-request-id')) h.add('x-request-id', randomUUID());
+  if (!h.has('x-request-id')) h.add('x-request-id', nextRequestId());
   h.set('x-forwarded-proto', req.scheme);
   return h;
+}
+
+function mustStrip(name: string, value: string, tokens: readonly string[] | undefined): boolean {
+  if (name === 'host' || name.charCodeAt(0) === 58 /* ":authority" and friends from HTTP/2 */) return true;
+  if (!isHopByHop(name, tokens)) return false;
+  return !(name === 'te' && value.toLowerCase() === 'trailers'); // gRPC needs "te: trailers" end to end
 }
 
 /** The HTTP/1.1 request head as one latin1 string, framing fields included. */

@@ -11,9 +11,15 @@ export type Framing =
 
 const NONE: Framing = { kind: 'none' };
 
+const DIGITS = /^\d{1,15}$/;
+
 function contentLength(headers: HeaderList): number | undefined {
+  const first = headers.names.indexOf('content-length');
+  if (first === -1) return undefined;
+  // The common case, one plain number, without building arrays.
+  const v0 = headers.values[first];
+  if (headers.names.indexOf('content-length', first + 1) === -1 && DIGITS.test(v0)) return Number(v0);
   const all = headers.getAll('content-length');
-  if (all.length === 0) return undefined;
   // Repeated identical values ("5, 5") are tolerated; differing ones are a smuggling attempt.
   let value: string | undefined;
   for (const raw of all) {
@@ -23,7 +29,7 @@ function contentLength(headers: HeaderList): number | undefined {
       value = v;
     }
   }
-  if (value === undefined || !/^\d{1,15}$/.test(value)) throw new HeadParseError('invalid Content-Length', 400);
+  if (value === undefined || !DIGITS.test(value)) throw new HeadParseError('invalid Content-Length', 400);
   return Number(value);
 }
 

@@ -35,6 +35,8 @@ export type CodecErrorWriter = (socket: Socket, status: number, message: string)
 const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 /** Bytes of request body held while the request path has not started reading it yet. */
 const HOLD_LIMIT = 64 * 1024;
+/** Largest first body chunk copied next to the head (bigger ones go in their own write). */
+const COALESCE_LIMIT = 16 * 1024;
 
 export class Http1ServerConnection {
   private pending: Buffer | undefined;
@@ -278,7 +280,8 @@ export class ServerExchange implements DownstreamResponse {
   readonly requestBody: RequestBody;
   headSent = false;
   private keepAlive: boolean;
-  private headBuf: Buffer | undefined;
+  /** The response head, held back to leave in one write with the first body bytes. */
+  private headText: string | undefined;
   /** How the response body goes out on this connection. */
   private out: 'raw' | 'encode-chunks' | 'decode-to-close' | 'none' = 'none';
   private decoder: ChunkedDecoder | undefined;
@@ -367,17 +370,33 @@ export class ServerExchange implements DownstreamResponse {
     }
     if (!this.keepAlive) framingLines += 'connection: close\r\n';
     else if (minor === 0) framingLines += 'connection: keep-alive\r\n';
-    const text = `HTTP/1.1 ${res.status} ${statusText(res.status)}\r\n${serializeHeaders(res.headers)}${framingLines}\r\n`;
-    this.headBuf = Buffer.from(text, 'latin1');
+    this.headText = `HTTP/1.1 ${res.status} ${statusText(res.status)}\r\n${serializeHeaders(res.headers)}${framingLines}\r\n`;
     if (this.out === 'none') this.flushHead();
   }
 
   private flushHead(): void {
-    const h = this.headBuf;
-    if (h) {
-      this.headBuf = undefined;
-      this.socket.write(h);
+    const h = this.headText;
+    if (h !== undefined) {
+      this.headText = undefined;
+      this.socket.write(h, 'latin1');
     }
+  }
+
+  /**
+   * Head and first body bytes in one buffer and one write: small responses leave in one
+   * packet, without the cost of corking (a writev and its bookkeeping).
+   */
+  private flushHeadWith(chunk: Buffer): boolean {
+    const h = this.headText!;
+    this.headText = undefined;
+    if (chunk.length > COALESCE_LIMIT) {
+      this.socket.write(h, 'latin1');
+      return this.socket.write(chunk);
+    }
+    const buf = Buffer.allocUnsafe(h.length + chunk.length);
+    buf.write(h, 0, 'latin1');
+    chunk.copy(buf, h.length);
+    return this.socket.write(buf);
   }
 
   readonly body: BodySink = {
@@ -385,8 +404,8 @@ export class ServerExchange implements DownstreamResponse {
       if (this.done) return true;
       const s = this.socket;
       let ok: boolean;
-      if (this.headBuf) {
-        // One write for head and first body bytes: small responses go out in one packet.
+      if (this.headText !== undefined) {
+        if (this.out === 'raw') return this.flushHeadWith(chunk);
         s.cork();
         this.flushHead();
       }
@@ -425,7 +444,7 @@ export class ServerExchange implements DownstreamResponse {
     end: (): void => {
       if (this.done) return;
       this.done = true;
-      if (this.headBuf) this.flushHead();
+      this.flushHead();
       if (this.out === 'encode-chunks') this.socket.write(LAST_CHUNK);
       if (this.out === 'decode-to-close') this.keepAlive = false;
       this.conn.exchangeDone(this, this.keepAlive);

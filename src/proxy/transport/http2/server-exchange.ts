@@ -47,6 +47,8 @@ export class Http2ServerExchange implements DownstreamResponse, BodySink {
     const hasBody = head.encoding !== undefined && !this.isHead && head.status !== 204 && head.status !== 304;
     try {
       if (!hasBody) {
+        // A HEAD answer tells the length of what a GET would get.
+        if (this.isHead && head.length !== undefined && fields['content-length'] === undefined) fields['content-length'] = head.length;
         // Includes gRPC "trailers-only" answers: grpc-status rides in this one HEADERS frame.
         s.respond(fields, { endStream: true });
         this.complete();

@@ -100,8 +100,9 @@ class SessionGuard implements StreamAccounting {
         remote: `${this.info.remoteAddress}:${this.info.remotePort}`,
         limit: this.maxResetsPerSecond,
       });
-      // GOAWAY(ENHANCE_YOUR_CALM) tells a well-meaning client why; then the socket goes.
-      this.session.destroy(undefined, NGHTTP2_ENHANCE_YOUR_CALM);
+      // GOAWAY(ENHANCE_YOUR_CALM) tells a well-meaning client why; then the socket goes. (With no
+      // error argument node would send NO_ERROR whatever the code says.)
+      this.session.destroy(new Error('stream reset flood'), NGHTTP2_ENHANCE_YOUR_CALM);
     }
   }
 }
@@ -129,7 +130,10 @@ export function serveHttp2(
   if (limits.idleTimeoutMs > 0) {
     // The session timer restarts on every frame; when it fires with nothing in flight the
     // connection is idle. A stream ending is itself traffic, so the timer re-arms after it.
-    session.setTimeout(limits.idleTimeoutMs, () => {
+    // 'on', not setTimeout's callback: that one is registered with once() and would go deaf
+    // after a first firing while streams were still in flight.
+    session.setTimeout(limits.idleTimeoutMs);
+    session.on('timeout', () => {
       if (guard.active === 0) session.close();
     });
   }

@@ -229,9 +229,9 @@ test('1 MB streams both ways with backpressure (slow reader pausing the try)', a
   const payload = randomBytes(1024 * 1024);
   const chunks: Buffer[] = [];
   for (let i = 0; i < payload.length; i += 10_000) chunks.push(payload.subarray(i, i + 10_000));
-  let control: TryControl | undefined;
-  const { h, done } = recorder({ slow: () => control! });
-  control = newPool().send(endpoint(up.port), request('POST', '/upload', [], { encoding: 'plain', length: payload.length }), bodyOf(chunks, 'plain', payload.length), h);
+  // `control` is read only by data callbacks, which come after send() returned it.
+  const { h, done } = recorder({ slow: () => control });
+  const control: TryControl = newPool().send(endpoint(up.port), request('POST', '/upload', [], { encoding: 'plain', length: payload.length }), bodyOf(chunks, 'plain', payload.length), h);
   const o = await done;
   assert.equal(o.kind, 'end');
   assert.equal(o.headers!.get('x-got'), String(payload.length));

@@ -45,7 +45,9 @@ class Session implements StreamHost {
   /** Close as soon as the last stream in flight ends. */
   private closeWhenIdle = false;
   active = 0;
+  /** Streams opened (for maxRequestsPerConnection) and closed, however they ended. */
   served = 0;
+  finished = 0;
   maxStreams = ASSUMED_MAX_STREAMS;
   session!: ClientHttp2Session;
 
@@ -60,6 +62,7 @@ class Session implements StreamHost {
   }
 
   streamDone(): void {
+    this.finished++;
     if (--this.active === 0 && this.closeWhenIdle) this.session.close();
   }
 
@@ -103,7 +106,9 @@ export class Http2Pool {
       if (this.closedPool) return refuseSoon(h, 'connect-failure', 'cluster removed from the configuration');
       return refuseSoon(h, 'pending-overflow', `${this.open} connections open (maxConnections ${this.settings.maxConnections}) and none to ${ep.key} takes new streams`);
     }
-    const reused = s.served > 0;
+    // As for HTTP/1 keep-alive: an earlier exchange finished here, so a reset may just be the
+    // peer having dropped a connection we still held (worth one fresh try).
+    const reused = s.finished > 0;
     s.active++;
     s.served++;
     const t = new Http2ClientTry(s, h, reused);
@@ -183,7 +188,10 @@ export class Http2Pool {
       this.hooks.connClosed();
     });
     // The timer restarts on every frame; firing with no stream in flight means the session idled.
-    session.setTimeout(this.settings.idleTimeoutMs, () => {
+    // 'on', not setTimeout's callback, which node registers with once(): it must fire again
+    // after a first firing during a long, quiet stream.
+    session.setTimeout(this.settings.idleTimeoutMs);
+    session.on('timeout', () => {
       if (s.active === 0) s.windDown();
     });
     return s;
