@@ -98,7 +98,9 @@ export class Forwarding {
     ep.active++;
     const perTry = this.route.retry?.perTryTimeoutMs ?? 0;
     if (perTry > 0) this.tryTimer = setTimeout(this.onTryTimeout, perTry);
-    this.current = sendTry(c, ep, this.out, this.body?.forTry(), this.tryHandler(ep));
+    // A try can end synchronously (pending queue full): keep its control only if still current.
+    const control = sendTry(c, ep, this.out, this.body?.forTry(), this.tryHandler(ep));
+    if (this.currentEp === ep && !this.finished) this.current = control;
   }
 
   private tryHandler(ep: EndpointState): TryHandler {
@@ -164,9 +166,10 @@ export class Forwarding {
           this.res.reset();
           return this.finish(this.statusSent);
         }
-        if (kind === 'reset' && reused && !this.staleRetried && this.bodyReplayable()) {
-          // A kept-alive connection the server had just closed: not the endpoint's fault, and
-          // the request never reached it. Resend once on a fresh connection.
+        const unprocessed = (kind === 'reset' && reused) || kind === 'refused-stream';
+        if (unprocessed && !this.staleRetried && this.bodyReplayable()) {
+          // A kept-alive connection the server had just closed, or an HTTP/2 stream it refused:
+          // the request was not processed and it is not the endpoint's fault. Resend once.
           this.staleRetried = true;
           this.current = undefined;
           this.endTry();

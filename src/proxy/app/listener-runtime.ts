@@ -136,6 +136,7 @@ export class ListenerRuntime {
         maxResetsPerSecond: l.maxResetsPerSecond ?? LISTENER_DEFAULTS.maxResetsPerSecond,
         idleTimeoutMs: this.limits.idleTimeoutMs,
         maxHeaderBytes: this.limits.maxHeaderBytes,
+        maxHeaderCount: this.limits.maxHeaderCount,
       }, this.handler);
       this.track(socket, { drain: () => h2.drain(), destroy: () => h2.close() });
       return;

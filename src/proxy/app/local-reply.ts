@@ -28,11 +28,16 @@ export function sendError(req: DownstreamRequest, res: DownstreamResponse, err: 
   if (req.grpc) {
     headers.add('content-type', 'application/grpc');
     headers.add('grpc-status', String(grpcStatusFor(err.status)));
-    headers.add('grpc-message', encodeURIComponent(err.message));
+    headers.add('grpc-message', grpcMessage(err.message));
     res.writeHead({ status: 200, headers, encoding: undefined, length: undefined });
     res.body.end();
     return;
   }
   headers.add('content-type', 'text/plain; charset=utf-8');
   sendBody(res, err.status, headers, `${err.code}: ${err.message}\n`);
+}
+
+/** gRPC's percent-encoding of grpc-message: only bytes outside printable ASCII, and '%'. */
+export function grpcMessage(text: string): string {
+  return text.replace(/[^\x20-\x24\x26-\x7e]/gu, (c) => encodeURIComponent(c));
 }

@@ -4,7 +4,7 @@ import type { Fault } from '../../../model/snapshot.js';
 import { ProxyError } from '../../http/errors.js';
 import { HeaderList } from '../../http/headers.js';
 import { ERROR_HEADER } from '../../http/errors.js';
-import { sendError } from '../../app/local-reply.js';
+import { grpcMessage, sendError } from '../../app/local-reply.js';
 import type { HttpFilter } from '../types.js';
 
 /** Injectable randomness so tests can pin the outcome; values in [0, 100). */
@@ -25,7 +25,7 @@ export function createFaultFilter(roll: PercentRoll = () => Math.random() * 100)
           headers.add(ERROR_HEADER, 'MAILLE_ERR_FAULT_ABORT');
           headers.add('content-type', 'application/grpc');
           headers.add('grpc-status', String(abort.grpcStatus));
-          headers.add('grpc-message', encodeURIComponent(`fault injected by route ${route.name}`));
+          headers.add('grpc-message', grpcMessage(`fault injected by route ${route.name}`));
           res.writeHead({ status: 200, headers, encoding: undefined, length: undefined });
           res.body.end();
           return;

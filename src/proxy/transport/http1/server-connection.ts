@@ -242,8 +242,15 @@ class RequestBody implements BodySource {
       if (this.heldBytes > HOLD_LIMIT) this.socket.pause();
       return;
     }
-    if (!this.sink.data(chunk)) this.socket.pause();
+    if (!this.sink.data(chunk)) {
+      this.socket.pause();
+      this.sink.onDrain(this.resumeSocket);
+    }
   }
+
+  private readonly resumeSocket = (): void => {
+    this.socket.resume();
+  };
 
   private finish(): void {
     this.ended = true;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { HeaderList } from '../../http/headers.js';
 import type { DownstreamRequest, DownstreamResponse } from '../../http/exchange.js';
-import { collect, startServer, type TestServer } from './test-support.js';
+import { collect, startServer, type TestServer } from './testing.js';
 
 /** gRPC message framing: 1 byte "compressed" flag, 4 bytes big-endian length, the message. */
 function frame(msg: Buffer): Buffer {

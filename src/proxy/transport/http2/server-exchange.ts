@@ -8,7 +8,7 @@ import { addFields } from './fields.js';
 import { resetStream } from './stream-reset.js';
 import type { Http2StreamBody } from './stream-body.js';
 
-const { NGHTTP2_INTERNAL_ERROR, NGHTTP2_NO_ERROR } = constants;
+const { NGHTTP2_INTERNAL_ERROR } = constants;
 
 /** What the session keeps count of: streams in flight, and streams the client cut short. */
 export interface StreamAccounting {
@@ -103,14 +103,13 @@ export class Http2ServerExchange implements DownstreamResponse, BodySink {
 
   private readonly failBody = (): void => this.reset();
 
+  /**
+   * Our side is done. If the client is still uploading, node itself stops it with
+   * RST_STREAM(NO_ERROR) once our last frame (trailers included) is out, as RFC 9113 §8.1
+   * allows; closing here ourselves would race the trailers away.
+   */
   private complete(): void {
     this.finished = true;
-    const body = this.requestBody;
-    // RFC 9113 §8.1: a server that answered before the request body ended may stop the upload
-    // with RST_STREAM(NO_ERROR). Node sends it only after our last frame is written. Otherwise
-    // the stream would sit half-open (its body paused, holding a concurrency slot) until the
-    // client finished an upload nobody reads.
-    if (body !== undefined && !body.complete && !this.stream.destroyed) this.stream.close(NGHTTP2_NO_ERROR);
   }
 
   private readonly onClose = (): void => {

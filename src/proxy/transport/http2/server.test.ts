@@ -14,7 +14,7 @@ import { newConnectionInfo } from '../connection-info.js';
 import { serveHttp2 } from './server.js';
 import { HeaderList } from '../../http/headers.js';
 import type { DownstreamRequest, DownstreamResponse } from '../../http/exchange.js';
-import { collect, LIMITS, startServer, type TestServer } from './test-support.js';
+import { collect, LIMITS, startServer, type TestServer } from './testing.js';
 import type { Http2ExchangeHandler, Http2ServerLimits } from './server.js';
 
 const { NGHTTP2_CANCEL, NGHTTP2_ENHANCE_YOUR_CALM } = http2.constants;
@@ -218,6 +218,27 @@ test('an answer sent before the upload ended stops the upload without hanging th
   assert.equal(status, 413);
   assert.equal(Buffer.concat(chunks).toString(), 'too big, not reading it');
   assert.equal(req.rstCode, http2.constants.NGHTTP2_NO_ERROR);
+});
+
+test('trailers sent while the client is still streaming its request still arrive (gRPC early status)', async () => {
+  const { client } = await setup((_req, res) => {
+    const h = new HeaderList();
+    h.add('content-type', 'application/grpc');
+    res.writeHead({ status: 200, headers: h, encoding: 'plain', length: undefined });
+    const t = new HeaderList();
+    t.add('grpc-status', '3');
+    t.add('grpc-message', 'bad first message');
+    res.body.end(t);
+  });
+  const req = client.request({ ':method': 'POST', ':path': '/pkg.Svc/Stream', 'content-type': 'application/grpc', te: 'trailers' });
+  req.on('error', () => {});
+  req.write(Buffer.from([0, 0, 0, 0, 1, 7]));
+  const trailers = await new Promise<http2.IncomingHttpHeaders>((r) => req.on('trailers', r));
+  req.resume();
+  assert.equal(trailers['grpc-status'], '3');
+  assert.equal(trailers['grpc-message'], 'bad first message');
+  await new Promise<void>((r) => req.on('close', () => r()));
+  assert.equal(req.rstCode, http2.constants.NGHTTP2_NO_ERROR, 'the unread upload is stopped with NO_ERROR');
 });
 
 test('reset() mid-response is a real RST_STREAM, not a clean end', async () => {

@@ -21,11 +21,6 @@ export class Http2StreamBody implements BodySource {
     readonly length: number | undefined,
   ) {}
 
-  /** Whether the whole body arrived. */
-  get complete(): boolean {
-    return this.settled && this.failure === undefined;
-  }
-
   pipe(sink: BodySink): void {
     this.sink = sink;
     if (this.failure) return sink.abort(this.failure);
