@@ -105,15 +105,12 @@ test('retain drops what a new snapshot no longer has; held handles do not resurr
   assert.equal(samples(m.render(), 'maille_downstream_active_connections').length, 1);
 });
 
-test('the request path is cheap (smoke check, not a benchmark)', () => {
+test('many requests with mixed codes are all counted (speed is measured in bench/, not here)', () => {
   const m = new ProxyMetrics();
   const r = m.forRoute('r', 'c');
-  const n = 2_000_000;
-  const t0 = process.hrtime.bigint();
+  const n = 200_000;
   for (let i = 0; i < n; i++) r.request(i % 50 === 0 ? 503 : 200, i % 300);
-  const nsPerOp = Number(process.hrtime.bigint() - t0) / n;
-  // Generous bound so a slow CI box passes; a Map lookup or string build per call would still fit,
-  // so this only catches gross regressions (an allocation-heavy path is ~10x this).
-  assert.ok(nsPerOp < 500, `request() took ${nsPerOp.toFixed(1)} ns`);
-  assert.ok(m.render().includes('maille_requests_total{route="r",cluster="c",code="503"} 40000\n'));
+  const text = m.render();
+  assert.ok(text.includes('maille_requests_total{route="r",cluster="c",code="503"} 4000\n'));
+  assert.ok(text.includes('maille_requests_total{route="r",cluster="c",code="200"} 196000\n'));
 });
