@@ -2,18 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DestinationPicker, compileDestinations } from './destinations.js';
 import type { WeightedDestination } from '../../model/snapshot.js';
-
-/** mulberry32: a tiny seeded PRNG, so the statistics below are the same on every run. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The same seeded PRNG as the balancers' tests, so the statistics are the same on every run.
+import { seededRandom as seeded } from '../upstream/testing.js';
 
 function picker(list: WeightedDestination[]): DestinationPicker {
   return new DestinationPicker(compileDestinations(list, 'd'));
