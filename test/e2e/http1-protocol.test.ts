@@ -123,6 +123,11 @@ test('malformed requests get 400 and the connection closes', async () => {
     assert.match(r.text, /x-maille-error: MAILLE_ERR_BAD_REQUEST/);
     assert.equal(r.closed, true);
   }
+  // Bad chunk framing mid-body: 400, the connection closes, and the proxy lives on.
+  const badChunk = await raw(proxy.port, 'POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\nZZ\r\n');
+  assert.match(badChunk.text, /^HTTP\/1\.1 400 /);
+  assert.match(badChunk.text, /request body: malformed chunk size/);
+  assert.equal(badChunk.closed, true);
   const noHost = await raw(proxy.port, 'GET / HTTP/1.1\r\n\r\n');
   assert.match(noHost.text, /^HTTP\/1\.1 400 /);
 });

@@ -100,8 +100,16 @@ export class Http1ServerConnection {
     let off = from;
     while (off < buf.length && !this.closed) {
       if (this.readingBody) {
-        off = this.current!.requestBody.feed(buf, off);
-        if (this.current!.requestBody.complete) this.readingBody = false;
+        const body = this.current!.requestBody;
+        try {
+          off = body.feed(buf, off);
+        } catch (err) {
+          // Bad chunk framing: the upstream must not see a half body as a whole one.
+          body.abort(err as Error);
+          if (err instanceof HeadParseError) return this.refuse(err.status, `request body: ${err.message}`);
+          throw err;
+        }
+        if (body.complete) this.readingBody = false;
         continue;
       }
       if (this.current) {
