@@ -124,6 +124,9 @@ test('admin: ready, config_dump, clusters with ejections, Prometheus metrics', a
     assert.match(metrics, /maille_requests_total\{route="r1",cluster="c",code="503"\} 2/);
     assert.match(metrics, /maille_outlier_ejections_total\{cluster="c"\} 1/);
     assert.match(metrics, /maille_request_duration_ms_bucket\{route="r1",cluster="c",le="\+Inf"\} 6/);
+    await call(proxy.port, '/', { headers: { 'content-length': 'x' } });
+    const after = (await admin('/stats/prometheus')).body;
+    assert.match(after, /maille_proxy_errors_total\{code="MAILLE_ERR_BAD_REQUEST"\} 1/);
   } finally {
     await proxy.close();
     await up.close();

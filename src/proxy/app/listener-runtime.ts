@@ -41,10 +41,12 @@ const CODEC_ERRORS: Record<number, string> = {
 };
 
 /** Answers a request the HTTP/1 codec refused, then closes (the stream is unusable). */
-function writeCodecError(socket: Socket, status: number, message: string): void {
-  const body = `${CODEC_ERRORS[status] ?? 'MAILLE_ERR_BAD_REQUEST'}: ${message}\n`;
+function writeCodecError(socket: Socket, status: number, message: string, countError: (code: string) => void): void {
+  const code = CODEC_ERRORS[status] ?? 'MAILLE_ERR_BAD_REQUEST';
+  countError(code);
+  const body = `${code}: ${message}\n`;
   socket.end(
-    `HTTP/1.1 ${status} ${statusText(status)}\r\nx-maille-error: ${CODEC_ERRORS[status] ?? 'MAILLE_ERR_BAD_REQUEST'}\r\n` +
+    `HTTP/1.1 ${status} ${statusText(status)}\r\nx-maille-error: ${code}\r\n` +
       `content-type: text/plain; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );
 }
@@ -99,6 +101,8 @@ export class ListenerRuntime {
     });
   }
 
+  private readonly countError = (code: string): void => this.state().metrics.proxyError(code);
+
   private onConnection = (socket: Socket): void => {
     if (this.draining) {
       socket.destroy();
@@ -106,6 +110,7 @@ export class ListenerRuntime {
     }
     const cfg = this.config;
     const info = newConnectionInfo(cfg.name, cfg.direction ?? 'inbound', socket);
+    info.countError = this.countError;
     const metrics = this.metrics;
     metrics.opened();
     socket.once('close', () => metrics.closed());
@@ -141,7 +146,7 @@ export class ListenerRuntime {
       this.track(socket, { drain: () => h2.drain(), destroy: () => h2.close() });
       return;
     }
-    const conn = new Http1ServerConnection(socket, info, this.limits, this.handler, writeCodecError);
+    const conn = new Http1ServerConnection(socket, info, this.limits, this.handler, (s, status, message) => writeCodecError(s, status, message, this.countError));
     this.track(socket, { drain: () => conn.drain(), destroy: () => socket.destroy() });
     socket.resume();
     conn.start(initial);

@@ -19,6 +19,7 @@ export function sendBody(res: DownstreamResponse, status: number, headers: Heade
 }
 
 export function sendError(req: DownstreamRequest, res: DownstreamResponse, err: ProxyError): void {
+  req.conn.countError(err.code);
   if (res.headSent) {
     res.reset();
     return;

@@ -15,6 +15,8 @@ export interface ConnectionInfo {
   peerIdentity: string | undefined;
   /** Original destination of an intercepted connection (transparent mode). */
   originalDestination: { address: string; port: number } | undefined;
+  /** Counts a response the proxy made itself, by error code (the listener wires its metrics). */
+  countError: (code: string) => void;
 }
 
 let nextId = 1;
@@ -36,5 +38,6 @@ export function newConnectionInfo(
     tls: false,
     peerIdentity: undefined,
     originalDestination: undefined,
+    countError: () => {},
   };
 }

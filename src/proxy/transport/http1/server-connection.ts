@@ -71,6 +71,10 @@ export class Http1ServerConnection {
     if (!this.current) this.socket.end();
   }
 
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
   get busy(): boolean {
     return this.current !== undefined;
   }
@@ -383,6 +387,7 @@ export class ServerExchange implements DownstreamResponse {
         this.decoder.onData = (slice) => this.socket.write(slice);
       }
     }
+    if (this.conn.isDraining) this.keepAlive = false; // tell the client to go elsewhere
     if (!this.keepAlive) framingLines += 'connection: close\r\n';
     else if (minor === 0) framingLines += 'connection: keep-alive\r\n';
     this.headText = `HTTP/1.1 ${res.status} ${statusText(res.status)}\r\n${serializeHeaders(res.headers)}${framingLines}\r\n`;

@@ -1,0 +1,46 @@
+// The trust bundle: the set of root certificates a workload accepts peers from.
+// Normally one root. During a root rotation the old root stays trusted until its overlap ends, so
+// certificates issued before the switch keep verifying while workloads renew onto the new root.
+import { x509, toPemBundle } from './x509.js';
+
+export interface TrustedRoot {
+  cert: x509.X509Certificate;
+  /** When trust in this root ends; undefined for the active root (trusted while it is valid). */
+  trustedUntil?: Date;
+}
+
+export class TrustBundle {
+  constructor(readonly roots: readonly TrustedRoot[]) {}
+
+  /** The roots trusted at `now`: within their overlap, and not expired themselves. */
+  trusted(now: Date = new Date()): x509.X509Certificate[] {
+    return this.roots
+      .filter((r) => (r.trustedUntil === undefined || r.trustedUntil > now) && r.cert.notAfter > now)
+      .map((r) => r.cert);
+  }
+
+  /** The bundle as workloads receive it: the trusted roots' PEMs, concatenated (node:tls `ca`). */
+  toPem(now: Date = new Date()): string {
+    return toPemBundle(this.trusted(now));
+  }
+
+  /**
+   * When the bundle next changes by itself (an overlap or a root's validity ending), so the control
+   * plane can push the shrunk bundle to proxies at that moment; undefined when nothing is pending.
+   */
+  nextChange(now: Date = new Date()): Date | undefined {
+    let next: Date | undefined;
+    for (const r of this.roots) {
+      for (const t of [r.trustedUntil, r.cert.notAfter]) {
+        if (t !== undefined && t > now && (next === undefined || t < next)) next = t;
+      }
+    }
+    return next;
+  }
+
+  /** The same bundle without roots that are no longer trusted (they never come back). */
+  prune(now: Date = new Date()): TrustBundle {
+    const trusted = new Set(this.trusted(now));
+    return new TrustBundle(this.roots.filter((r) => trusted.has(r.cert)));
+  }
+}
