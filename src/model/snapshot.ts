@@ -290,6 +290,19 @@ export const ListenerLimitsSchema = Strict({
 });
 export type ListenerLimits = Static<typeof ListenerLimitsSchema>;
 
+export const ListenerTlsSchema = Strict({
+  /** The server certificate chain, PEM inline (what the control plane streams) … */
+  certificatePem: Opt(Type.String({ minLength: 1 })),
+  privateKeyPem: Opt(Type.String({ minLength: 1 })),
+  /** … or files (handy for a hand-written snapshot). Exactly one form for each. */
+  certFile: Opt(Type.String({ minLength: 1 })),
+  keyFile: Opt(Type.String({ minLength: 1 })),
+  /** ALPN protocols offered, in preference order. Default ["h2", "http/1.1"]. */
+  alpn: Opt(Type.Array(Type.Union([Type.Literal('h2'), Type.Literal('http/1.1')]), { minItems: 1 })),
+  minVersion: Opt(Type.Union([Type.Literal('TLSv1.2'), Type.Literal('TLSv1.3')])),
+});
+export type ListenerTls = Static<typeof ListenerTlsSchema>;
+
 export const ListenerSchema = Strict({
   name: Type.String({ minLength: 1 }),
   address: Opt(Type.String({ description: 'bind address; default 127.0.0.1' })),
@@ -309,6 +322,8 @@ export const ListenerSchema = Strict({
   /** Cluster for opaque TCP traffic. */
   tcpCluster: Opt(Type.String()),
   limits: Opt(ListenerLimitsSchema),
+  /** Terminate TLS here; the protocol inside is chosen by ALPN (else sniffed or declared). */
+  tls: Opt(ListenerTlsSchema),
 });
 export type Listener = Static<typeof ListenerSchema>;
 

@@ -1,6 +1,9 @@
 // One listening socket of the proxy and the connections it accepted. Decides each connection's
 // protocol (declared or sniffed) and hands it to the HTTP/1, HTTP/2 or TCP stack.
 import { createServer, type Server, type Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import type { ListenerTlsContext } from '../transport/tls-contexts.js';
+import type { ConnectionInfo } from '../transport/connection-info.js';
 import type { Listener } from '../../model/snapshot.js';
 import { newConnectionInfo } from '../transport/connection-info.js';
 import { detectProtocol, type Detected } from '../transport/detect.js';
@@ -115,16 +118,41 @@ export class ListenerRuntime {
     metrics.opened();
     socket.once('close', () => metrics.closed());
     socket.on('error', () => {});
-    const protocol = cfg.protocol ?? 'detect';
-    if (protocol === 'detect') {
-      socket.resume();
-      detectProtocol(socket, cfg.detectTimeoutMs ?? LISTENER_DEFAULTS.detectTimeoutMs, (p, initial) => this.dispatch(socket, info, p, initial));
-    } else {
-      this.dispatch(socket, info, protocol, undefined);
-    }
+    const tls = this.state().tlsContexts.get(cfg.name);
+    if (tls) this.terminateTls(socket, info, tls);
+    else this.choose(socket, info, undefined);
   };
 
-  private dispatch(socket: Socket, info: ReturnType<typeof newConnectionInfo>, p: Detected, initial: Buffer | undefined): void {
+  /** Declared protocol, or sniffed when `detect`; ALPN's answer wins when there is one. */
+  private choose(socket: Socket, info: ConnectionInfo, alpn: string | false | null | undefined): void {
+    const cfg = this.config;
+    if (alpn === 'h2') return this.dispatch(socket, info, 'http2', undefined);
+    if (alpn === 'http/1.1') return this.dispatch(socket, info, 'http1', undefined);
+    const protocol = cfg.protocol ?? 'detect';
+    if (protocol !== 'detect') return this.dispatch(socket, info, protocol, undefined);
+    socket.resume();
+    detectProtocol(socket, cfg.detectTimeoutMs ?? LISTENER_DEFAULTS.detectTimeoutMs, (p, initial) => this.dispatch(socket, info, p, initial));
+  }
+
+  /** TLS termination; the handshake must finish within the header timeout (slow-handshake abuse). */
+  private terminateTls(raw: Socket, info: ConnectionInfo, tls: ListenerTlsContext): void {
+    const socket = new TLSSocket(raw, { isServer: true, secureContext: tls.context, ALPNProtocols: tls.alpn });
+    socket.on('error', () => socket.destroy());
+    const timer = setTimeout(() => socket.destroy(), this.limits.headerTimeoutMs || LISTENER_DEFAULTS.headerTimeoutMs);
+    socket.once('close', () => clearTimeout(timer));
+    socket.once('secure', () => {
+      clearTimeout(timer);
+      // tls.Server clears this flag when it hands out a server socket; we terminate TLS
+      // ourselves (to pick the protocol per connection), so we clear it the same way — node:http2
+      // otherwise waits for a client-side 'secureConnect' that never comes.
+      (socket as TLSSocket & { secureConnecting: boolean }).secureConnecting = false;
+      info.tls = true;
+      this.choose(socket, info, socket.alpnProtocol);
+    });
+    raw.resume();
+  }
+
+  private dispatch(socket: Socket, info: ConnectionInfo, p: Detected, initial: Buffer | undefined): void {
     info.protocol = p;
     const cfg = this.config;
     if (p === 'tcp' || cfg.routeConfig === undefined) {

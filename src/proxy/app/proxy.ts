@@ -13,6 +13,7 @@ import { createLogger, setLogLevel, type LogLevel } from '../telemetry/log.js';
 import { startAdminServer } from './admin.js';
 import { ClusterSet } from './cluster-set.js';
 import { ListenerRuntime } from './listener-runtime.js';
+import { buildTlsContexts } from '../transport/tls-contexts.js';
 import type { ProxyState } from './state.js';
 
 const log = createLogger('proxy');
@@ -45,8 +46,9 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   const buildState = (snapshot: Snapshot): ProxyState => {
     const routeTables = new Map<string, CompiledRouteTable>();
     for (const rc of snapshot.routeConfigs ?? []) routeTables.set(rc.name, compileRouteConfig(rc));
+    const tlsContexts = buildTlsContexts(snapshot.listeners);
     const live = clusters.apply(snapshot.clusters ?? []);
-    return { version: snapshot.version, snapshot, routeTables, clusters: live, filters, metrics };
+    return { version: snapshot.version, snapshot, routeTables, clusters: live, filters, metrics, tlsContexts };
   };
 
   state = buildState(opts.snapshot);

@@ -6,6 +6,7 @@ import type { CompiledRouteTable } from '../router/types.js';
 import type { HttpFilter } from '../filters/types.js';
 import type { ProxyMetrics } from '../telemetry/proxy-metrics.js';
 import type { UpstreamCluster } from './upstream-cluster.js';
+import type { ListenerTlsContext } from '../transport/tls-contexts.js';
 
 export interface ProxyState {
   readonly version: string;
@@ -14,4 +15,6 @@ export interface ProxyState {
   readonly clusters: ReadonlyMap<string, UpstreamCluster>;
   readonly filters: readonly HttpFilter[];
   readonly metrics: ProxyMetrics;
+  /** TLS server contexts by listener name (listeners that terminate TLS). */
+  readonly tlsContexts: ReadonlyMap<string, ListenerTlsContext>;
 }

@@ -61,6 +61,15 @@ function checkListener(ctx: CheckContext, path: FieldPath, l: Listener): void {
     ctx.report([...path, 'routeConfig'], `no route config named "${l.routeConfig}" (${hint})`);
   }
   if (l.tcpCluster !== undefined) ctx.checkClusterRef([...path, 'tcpCluster'], l.tcpCluster);
+  if (l.tls) {
+    const tlsPath = [...path, 'tls'];
+    if ((l.tls.certificatePem === undefined) === (l.tls.certFile === undefined)) {
+      ctx.report(tlsPath, 'needs exactly one of certificatePem, certFile');
+    }
+    if ((l.tls.privateKeyPem === undefined) === (l.tls.keyFile === undefined)) {
+      ctx.report(tlsPath, 'needs exactly one of privateKeyPem, keyFile');
+    }
+  }
 
   // A setting the listener would never use is as misleading as a typo, so it is an error too.
   if (protocol === 'tcp') {
