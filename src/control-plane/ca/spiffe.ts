@@ -153,7 +153,7 @@ export function verifyPeerIdentity(cert: PeerCertificateLike | undefined, trustD
   } else {
     // getPeerCertificate() returns {} when the peer sent no certificate.
     if (Object.keys(cert).length === 0) throw new PeerIdentityError('peer presented no certificate');
-    altNames = cert.subjectaltname;
+    altNames = (cert as { subjectaltname?: string }).subjectaltname;
   }
   const uris = uriSansFromAltNames(altNames);
   if (uris.length !== 1) {

@@ -44,3 +44,37 @@ export class TrustBundle {
     return new TrustBundle(this.roots.filter((r) => trusted.has(r.cert)));
   }
 }
+
+/** How retired roots are written in the state directory (ca/retired-roots.json). */
+export interface RetiredRootsJson {
+  retiredRoots: { certificate: string; trustedUntil: string }[];
+}
+
+export function retiredRootsToJson(roots: readonly TrustedRoot[]): RetiredRootsJson {
+  return {
+    retiredRoots: roots
+      .filter((r): r is Required<TrustedRoot> => r.trustedUntil !== undefined)
+      .map((r) => ({ certificate: r.cert.toString('pem'), trustedUntil: r.trustedUntil.toISOString() })),
+  };
+}
+
+/** Parse ca/retired-roots.json; errors name the file and the field. */
+export function retiredRootsFromJson(json: unknown, file: string): TrustedRoot[] {
+  const list = (json as Partial<RetiredRootsJson> | null)?.retiredRoots;
+  if (!Array.isArray(list)) throw new Error(`${file}: retiredRoots: must be a list`);
+  return list.map((entry: unknown, i) => {
+    const { certificate, trustedUntil } = (entry ?? {}) as Record<string, unknown>;
+    if (typeof certificate !== 'string') throw new Error(`${file}: retiredRoots[${i}].certificate: must be a PEM string`);
+    const until = typeof trustedUntil === 'string' ? new Date(trustedUntil) : undefined;
+    if (until === undefined || Number.isNaN(until.getTime())) {
+      throw new Error(`${file}: retiredRoots[${i}].trustedUntil: must be an ISO 8601 date`);
+    }
+    let cert: x509.X509Certificate;
+    try {
+      cert = new x509.X509Certificate(certificate);
+    } catch (err) {
+      throw new Error(`${file}: retiredRoots[${i}].certificate: cannot parse: ${(err as Error).message}`, { cause: err });
+    }
+    return { cert, trustedUntil: until };
+  });
+}

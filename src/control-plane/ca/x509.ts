@@ -12,7 +12,7 @@ x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 export { x509 };
 
 /** ECDSA P-256 with SHA-256: the only algorithm maille itself generates keys for (DESIGN §2). */
-export const P256: EcKeyGenParams & EcdsaParams = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' };
+export const P256 = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
 /** Every certificate in a PEM text, in order. Text outside the BEGIN/END blocks is ignored. */
 export function parseCertificates(pem: string): x509.X509Certificate[] {

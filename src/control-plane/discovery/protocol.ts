@@ -1,0 +1,231 @@
+// The discovery protocol between a proxy and the control plane (port 15012, DESIGN §2).
+//
+// Transport: HTTP/2 over TLS 1.3, ALPN h2. Two calls, both POST, both on the same listener:
+//
+//   POST /maille.discovery.v1/Stream     one long-lived bidirectional stream per proxy
+//   POST /maille.discovery.v1/Sign       unary: a CSR in, an X.509 SVID out
+//
+// Stream framing: newline-delimited JSON (content-type application/x-ndjson), one message per
+// line in both directions. JSON.stringify never emits a raw newline, so a line is a message.
+//
+//   proxy → control plane                       control plane → proxy
+//   {"type":"hello","node":{…},"lastVersion":N}
+//                                               (response headers :status 200, or an error body)
+//                                               {"type":"snapshot","version":1,"snapshot":{…}}
+//   {"type":"ack","version":1}
+//                                               {"type":"snapshot","version":2,"snapshot":{…}}
+//   {"type":"nack","version":2,"error":"…"}
+//
+// - The proxy sends `hello` first. The control plane answers only after reading it, so a refusal
+//   (authentication, a hello that contradicts the caller's identity) is an HTTP status with an
+//   ErrorBody, never a half-open stream.
+// - `version` is an integer, strictly increasing per proxy. `hello.lastVersion` is the highest
+//   version the proxy has received (on an earlier stream, perhaps from an earlier control-plane
+//   process); the control plane numbers above it, so versions stay monotonic across restarts and
+//   reconnects even though the control plane keeps no state about absent proxies.
+// - `ack` means the snapshot of that version is serving; `nack` means it was refused (failed
+//   validation, or the proxy could not apply it) and the previous one keeps serving; `error` says why.
+// - A proxy that receives snapshots faster than it applies them may skip intermediate versions: only
+//   the latest matters, and it is acknowledged. The control plane likewise never queues: a proxy that
+//   reads slowly gets the latest snapshot once its stream drains.
+// - Unknown fields and unknown message types are ignored in both directions, so a proxy and a
+//   control plane one version apart keep talking. (The snapshot itself is strict: a field the
+//   proxy does not know is a NACK with the field path, and the last good snapshot keeps serving.)
+//
+// Sign: request {"csr": PEM}, response {"certChain": PEM (leaf first), "trustBundle": PEM}. The
+// identity in the certificate is the caller's authenticated identity, never anything the request
+// says; a CSR naming another identity is refused.
+//
+// Authentication, on both calls: the client certificate (an SVID chaining to the trust bundle,
+// its one URI SAN a workload SPIFFE ID) or, for Sign only, `authorization: Bearer <token>` — the
+// bootstrap token a proxy uses once to get its first certificate. A certificate that is presented
+// but does not verify is refused, not ignored. The server authenticates itself with the control
+// plane's SVID; proxies check its SPIFFE ID, not a DNS name.
+//
+// Errors: a non-200 status with ErrorBody {"error": {"code": "MAILLE_ERR_…", "message": "…"}}.
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+
+export const DISCOVERY_PORT = 15012;
+export const STREAM_PATH = '/maille.discovery.v1/Stream';
+export const SIGN_PATH = '/maille.discovery.v1/Sign';
+export const NDJSON = 'application/x-ndjson';
+export const JSON_TYPE = 'application/json';
+
+/** The service account the control plane's own SVID names (Istio's istiod equivalent). */
+export const CONTROL_PLANE_SERVICE_ACCOUNT = 'maille-control-plane';
+/** Where the control plane's identity lives; the mesh root namespace by default (DESIGN §2). */
+export const CONTROL_PLANE_NAMESPACE = 'istio-system';
+
+export function controlPlaneSpiffeId(trustDomain: string, namespace: string = CONTROL_PLANE_NAMESPACE): string {
+  return `spiffe://${trustDomain}/ns/${namespace}/sa/${CONTROL_PLANE_SERVICE_ACCOUNT}`;
+}
+
+// Limits. Proxy messages are tiny (hello, ack, nack); snapshots of a large mesh are not.
+export const MAX_PROXY_MESSAGE_BYTES = 1 << 20;
+export const MAX_SNAPSHOT_MESSAGE_BYTES = 64 << 20;
+/** NACK errors are for people; the proxy cuts them to this length. */
+export const MAX_NACK_ERROR_CHARS = 8192;
+
+const Name = Type.String({ minLength: 1, maxLength: 253 });
+const Port = Type.Integer({ minimum: 1, maximum: 65535 });
+const Version = Type.Integer({ minimum: 1 });
+
+export const ServedPortSchema = Type.Object({
+  /** Port callers use (the service port). */
+  port: Port,
+  /** Where the app listens, when it differs from `port`. */
+  targetPort: Type.Optional(Port),
+  name: Type.Optional(Type.String()),
+  protocol: Type.Optional(Type.Union([Type.Literal('http'), Type.Literal('http2'), Type.Literal('grpc'), Type.Literal('tcp')])),
+});
+export type ServedPort = Static<typeof ServedPortSchema>;
+
+/** Who a proxy is and what it serves: what the registry learns when the proxy connects. */
+export const NodeInfoSchema = Type.Object({
+  /** Unique per proxy process (e.g. reviews-v1-0). */
+  id: Name,
+  namespace: Name,
+  serviceAccount: Name,
+  labels: Type.Record(Type.String(), Type.String()),
+  /** The service this workload backs; absent for a gateway or a client-only workload. */
+  service: Type.Optional(Type.Object({ name: Name, ports: Type.Array(ServedPortSchema) })),
+  /** Addresses the workload is reachable at (local mode: 127.0.0.1 or its netns address). */
+  addresses: Type.Array(Type.String({ minLength: 1 })),
+  proxyVersion: Type.String(),
+});
+export type NodeInfo = Static<typeof NodeInfoSchema>;
+
+const HelloSchema = Type.Object({
+  type: Type.Literal('hello'),
+  node: NodeInfoSchema,
+  lastVersion: Type.Optional(Type.Integer({ minimum: 0 })),
+});
+const AckSchema = Type.Object({ type: Type.Literal('ack'), version: Version });
+const NackSchema = Type.Object({ type: Type.Literal('nack'), version: Version, error: Type.String() });
+export type HelloMessage = Static<typeof HelloSchema>;
+export type AckMessage = Static<typeof AckSchema>;
+export type NackMessage = Static<typeof NackSchema>;
+export type ProxyMessage = HelloMessage | AckMessage | NackMessage;
+
+/** The snapshot is checked by the proxy's own validator (validateSnapshot), not here. */
+const SnapshotEnvelopeSchema = Type.Object({ type: Type.Literal('snapshot'), version: Version, snapshot: Type.Unknown() });
+export interface SnapshotMessage {
+  type: 'snapshot';
+  version: number;
+  /** Unvalidated until the proxy runs validateSnapshot on it. */
+  snapshot: unknown;
+}
+
+export const SignRequestSchema = Type.Object({ csr: Type.String({ minLength: 1 }) });
+export type SignRequest = Static<typeof SignRequestSchema>;
+export const SignResponseSchema = Type.Object({ certChain: Type.String({ minLength: 1 }), trustBundle: Type.String({ minLength: 1 }) });
+export type SignResponse = Static<typeof SignResponseSchema>;
+
+export type DiscoveryErrorCode =
+  | 'MAILLE_ERR_UNAUTHENTICATED'
+  | 'MAILLE_ERR_PERMISSION_DENIED'
+  | 'MAILLE_ERR_BAD_REQUEST'
+  | 'MAILLE_ERR_NOT_FOUND'
+  | 'MAILLE_ERR_INTERNAL'
+  | (string & {});
+
+export interface ErrorBody {
+  error: { code: DiscoveryErrorCode; message: string };
+}
+
+export const HTTP_STATUS: Readonly<Record<string, number>> = {
+  MAILLE_ERR_UNAUTHENTICATED: 401,
+  MAILLE_ERR_PERMISSION_DENIED: 403,
+  MAILLE_ERR_BAD_REQUEST: 400,
+  MAILLE_ERR_NOT_FOUND: 404,
+  MAILLE_ERR_INTERNAL: 500,
+};
+
+// ---------------------------------------------------------------------------------------------
+// Parsing. Each returns the message, undefined for a well-formed message of an unknown type
+// (ignored, see above), or throws an Error whose message says what is wrong.
+
+let helloCheck: TypeCheck<typeof HelloSchema> | undefined;
+let ackCheck: TypeCheck<typeof AckSchema> | undefined;
+let nackCheck: TypeCheck<typeof NackSchema> | undefined;
+let snapshotCheck: TypeCheck<typeof SnapshotEnvelopeSchema> | undefined;
+let signRequestCheck: TypeCheck<typeof SignRequestSchema> | undefined;
+let signResponseCheck: TypeCheck<typeof SignResponseSchema> | undefined;
+
+export function parseProxyMessage(line: string): ProxyMessage | undefined {
+  const value = parseJsonObject(line);
+  switch (value.type) {
+    case 'hello':
+      return checked((helloCheck ??= TypeCompiler.Compile(HelloSchema)), value, 'hello');
+    case 'ack':
+      return checked((ackCheck ??= TypeCompiler.Compile(AckSchema)), value, 'ack');
+    case 'nack':
+      return checked((nackCheck ??= TypeCompiler.Compile(NackSchema)), value, 'nack');
+    default:
+      return undefined;
+  }
+}
+
+export function parseControlPlaneMessage(line: string): SnapshotMessage | undefined {
+  const value = parseJsonObject(line);
+  if (value.type !== 'snapshot') return undefined;
+  const message = checked((snapshotCheck ??= TypeCompiler.Compile(SnapshotEnvelopeSchema)), value, 'snapshot');
+  return { type: 'snapshot', version: message.version, snapshot: message.snapshot };
+}
+
+export function parseSignRequest(text: string): SignRequest {
+  return checked((signRequestCheck ??= TypeCompiler.Compile(SignRequestSchema)), parseJsonObject(text), 'sign request');
+}
+
+export function parseSignResponse(text: string): SignResponse {
+  return checked((signResponseCheck ??= TypeCompiler.Compile(SignResponseSchema)), parseJsonObject(text), 'sign response');
+}
+
+/** An ErrorBody's code and message, or a description of whatever else the body was. */
+export function parseErrorBody(text: string, status: number): { code: string; message: string } {
+  try {
+    const body = JSON.parse(text) as Partial<ErrorBody> | null;
+    if (typeof body?.error?.message === 'string') {
+      return { code: typeof body.error.code === 'string' ? body.error.code : 'MAILLE_ERR_INTERNAL', message: body.error.message };
+    }
+  } catch {
+    // fall through: not our error format (e.g. something else listening on the port)
+  }
+  return { code: 'MAILLE_ERR_INTERNAL', message: `HTTP ${status}${text ? `: ${text.slice(0, 200)}` : ''}` };
+}
+
+export function errorBody(code: DiscoveryErrorCode, message: string): string {
+  const body: ErrorBody = { error: { code, message } };
+  return JSON.stringify(body);
+}
+
+/**
+ * One snapshot message line, built around an already-serialized snapshot: the server serializes
+ * each snapshot once (it also compares that text with the last one sent) and never again.
+ */
+export function snapshotLine(version: number, snapshotJson: string): string {
+  return `{"type":"snapshot","version":${version},"snapshot":${snapshotJson}}\n`;
+}
+
+export function messageLine(message: ProxyMessage): string {
+  return JSON.stringify(message) + '\n';
+}
+
+function parseJsonObject(text: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`message is not JSON: ${(err as Error).message}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('message is not a JSON object');
+  return value as Record<string, unknown>;
+}
+
+function checked<S extends TSchema>(check: TypeCheck<S>, value: unknown, what: string): Static<S> {
+  if (check.Check(value)) return value;
+  const first = check.Errors(value).First();
+  const where = first?.path ? ` at ${first.path}` : '';
+  throw new Error(`invalid ${what}${where}: ${first?.message ?? 'does not match the protocol'}`);
+}

@@ -1,0 +1,111 @@
+// One proxy's stream as the control plane sees it: the versions it sent, what the proxy said back,
+// and pushing the proxy's current snapshot when something it depends on changed.
+import { createHash } from 'node:crypto';
+import type { ServerHttp2Stream } from 'node:http2';
+import type { AckMessage, NackMessage, NodeInfo } from './protocol.js';
+import { snapshotLine } from './protocol.js';
+import type { Caller } from './auth.js';
+import type { DiscoveryLog, ProxyStatus, SnapshotProvider, SyncState } from './types.js';
+
+export class ProxyConnection {
+  readonly connectedSince = new Date();
+  private version: number;
+  private lastSentVersion: number | undefined;
+  private lastAckedVersion: number | undefined;
+  private lastNack: { version: number; error: string; at: string } | undefined;
+  /**
+   * Digest of the text last sent: an unchanged snapshot is not sent again. A digest, not the text:
+   * thousands of proxies times a large mesh's snapshot would otherwise sit in memory twice.
+   */
+  private lastSentDigest: string | undefined;
+  // Backpressure: while the stream's buffer is full, remember only that a push is owed. The
+  // snapshot is computed when the buffer drains, so a slow proxy gets the newest one and the
+  // control plane never queues stale versions for it.
+  private blocked = false;
+  private owed = false;
+
+  constructor(
+    readonly stream: ServerHttp2Stream,
+    readonly node: NodeInfo,
+    readonly caller: Caller,
+    readonly peer: string,
+    /** The highest version this proxy has seen; the next one sent is above it. */
+    lastVersion: number,
+    private readonly provider: SnapshotProvider,
+    private readonly log: DiscoveryLog,
+  ) {
+    this.version = lastVersion;
+    stream.on('drain', () => {
+      this.blocked = false;
+      if (this.owed) {
+        this.owed = false;
+        this.push();
+      }
+    });
+  }
+
+  /** Versions already used on this node's streams, for a stream that replaces this one. */
+  get highestVersion(): number {
+    return this.version;
+  }
+
+  /** Send the proxy's current snapshot if it differs from the last one sent. */
+  push(): void {
+    if (this.stream.destroyed || this.stream.closed) return;
+    if (this.blocked) {
+      this.owed = true;
+      return;
+    }
+    let json: string;
+    try {
+      json = JSON.stringify(this.provider.snapshotFor(this.node));
+    } catch (err) {
+      // The proxy keeps serving what it has; a later change retries.
+      this.log.error('cannot compute snapshot; the proxy keeps its current one', { node: this.node.id, error: (err as Error).message });
+      return;
+    }
+    const digest = createHash('sha256').update(json).digest('base64');
+    if (digest === this.lastSentDigest) return;
+    const version = ++this.version;
+    this.lastSentDigest = digest;
+    this.lastSentVersion = version;
+    this.log.debug('push snapshot', { node: this.node.id, version, bytes: json.length });
+    if (!this.stream.write(snapshotLine(version, json))) this.blocked = true;
+  }
+
+  onReply(message: AckMessage | NackMessage): void {
+    if (this.lastSentVersion === undefined || message.version > this.lastSentVersion) {
+      this.log.warn('proxy answered a version that was not sent on this stream', { node: this.node.id, version: message.version });
+      return;
+    }
+    if (message.type === 'ack') {
+      // An ACK of an older version can arrive after a newer one's (the proxy skipped ahead).
+      if (this.lastAckedVersion === undefined || message.version > this.lastAckedVersion) this.lastAckedVersion = message.version;
+      return;
+    }
+    this.lastNack = { version: message.version, error: message.error, at: new Date().toISOString() };
+    this.log.warn('proxy refused snapshot', { node: this.node.id, version: message.version, error: message.error });
+  }
+
+  status(): ProxyStatus {
+    const status: ProxyStatus = {
+      nodeId: this.node.id,
+      spiffeId: this.caller.spiffeId,
+      node: this.node,
+      peer: this.peer,
+      connectedSince: this.connectedSince.toISOString(),
+      state: this.syncState(),
+    };
+    if (this.lastSentVersion !== undefined) status.lastSentVersion = this.lastSentVersion;
+    if (this.lastAckedVersion !== undefined) status.lastAckedVersion = this.lastAckedVersion;
+    if (this.lastNack !== undefined) status.lastNack = { ...this.lastNack };
+    return status;
+  }
+
+  private syncState(): SyncState {
+    if (this.lastSentVersion === undefined) return 'not-sent';
+    if (this.lastAckedVersion === this.lastSentVersion) return 'synced';
+    if (this.lastNack?.version === this.lastSentVersion) return 'nacked';
+    return 'pending';
+  }
+}
