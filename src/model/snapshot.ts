@@ -256,6 +256,14 @@ export const RetryBudgetSchema = Strict({
 });
 export type RetryBudget = Static<typeof RetryBudgetSchema>;
 
+export const ClusterMtlsSchema = Strict({
+  /** SNI sent to the endpoints (Istio sends outbound_.<port>_.<subset>_.<host>). */
+  sni: Opt(Type.String({ minLength: 1 })),
+  /** SPIFFE IDs the endpoints may present; omitted: any identity of the trust domain. */
+  subjectAltNames: Opt(Type.Array(Type.String({ minLength: 1 }))),
+});
+export type ClusterMtls = Static<typeof ClusterMtlsSchema>;
+
 export const ClusterSchema = Strict({
   name: Type.String({ minLength: 1 }),
   /** How the proxy speaks to the endpoints. Default http1 (tcp for opaque listeners). */
@@ -268,6 +276,8 @@ export const ClusterSchema = Strict({
   connectionPool: Opt(ConnectionPoolSchema),
   outlierDetection: Opt(OutlierDetectionSchema),
   retryBudget: Opt(RetryBudgetSchema),
+  /** Originate mutual TLS to the endpoints with this proxy's workload certificate. */
+  mtls: Opt(ClusterMtlsSchema),
 });
 export type Cluster = Static<typeof ClusterSchema>;
 
@@ -324,6 +334,11 @@ export const ListenerSchema = Strict({
   limits: Opt(ListenerLimitsSchema),
   /** Terminate TLS here; the protocol inside is chosen by ALPN (else sniffed or declared). */
   tls: Opt(ListenerTlsSchema),
+  /**
+   * Mesh mutual TLS with this proxy's workload certificate: STRICT requires a client certificate
+   * with one SPIFFE ID of the trust domain; PERMISSIVE also accepts plaintext.
+   */
+  mtls: Opt(Strict({ mode: Type.Union([Type.Literal('STRICT'), Type.Literal('PERMISSIVE')]) })),
 });
 export type Listener = Static<typeof ListenerSchema>;
 

@@ -10,14 +10,18 @@ import type { EndpointState, TryOutcome } from '../upstream/types.js';
 import type { ClusterMetrics, ProxyMetrics } from '../telemetry/proxy-metrics.js';
 import { createLogger } from '../telemetry/log.js';
 import type { UpstreamCluster } from './upstream-cluster.js';
+import type { MeshIdentity } from '../transport/mesh-identity.js';
 
 const log = createLogger('cluster');
 
 const POOL_DEFAULTS = { connectTimeoutMs: 10_000, idleTimeoutMs: 60_000 };
 
-function poolSettings(c: Cluster, maxConnections: number, maxPending: number): PoolSettings {
+function poolSettings(c: Cluster, maxConnections: number, maxPending: number, identity: MeshIdentity | undefined): PoolSettings {
   const p = c.connectionPool ?? {};
+  const mtls = c.mtls;
+  const alpn = c.protocol === 'http2' ? ['h2'] : ['http/1.1'];
   return {
+    tls: mtls && identity ? () => identity.clientOptions(mtls, alpn) : undefined,
     maxConnections,
     maxPendingRequests: maxPending,
     connectTimeoutMs: p.connectTimeoutMs ?? POOL_DEFAULTS.connectTimeoutMs,
@@ -96,7 +100,10 @@ export interface ClusterStatus {
 export class ClusterSet {
   private current = new Map<string, LiveCluster>();
 
-  constructor(private readonly metrics: ProxyMetrics) {}
+  constructor(
+    private readonly metrics: ProxyMetrics,
+    private readonly identity: MeshIdentity | undefined,
+  ) {}
 
   /** Builds the clusters of a new snapshot, taking over state from the current ones. */
   apply(clusters: readonly Cluster[]): Map<string, UpstreamCluster> {
@@ -111,7 +118,7 @@ export class ClusterSet {
         },
       });
       const b = runtime.breaker.limits;
-      const settings = poolSettings(c, b.connections, b.pending);
+      const settings = poolSettings(c, b.connections, b.pending, this.identity);
       const hooks = { connOpened: () => metrics.connOpened(), connClosed: () => metrics.connClosed() };
       const http1 = prev?.http1 ?? new Http1Pool(settings, hooks);
       const http2 = prev?.http2 ?? new Http2Pool(settings, hooks);

@@ -1,8 +1,11 @@
 // One listening socket of the proxy and the connections it accepted. Decides each connection's
 // protocol (declared or sniffed) and hands it to the HTTP/1, HTTP/2 or TCP stack.
-import { createServer, type Server, type Socket } from 'node:net';
-import { TLSSocket } from 'node:tls';
-import type { ListenerTlsContext } from '../transport/tls-contexts.js';
+import { createServer, Socket, type Server } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { TLSSocket, type TLSSocketOptions } from 'node:tls';
+import { verifyPeerIdentity } from '../../control-plane/ca/spiffe.js';
+import type { MeshIdentity } from '../transport/mesh-identity.js';
+import { replayingStream } from '../transport/replaying-stream.js';
 import type { ConnectionInfo } from '../transport/connection-info.js';
 import type { Listener } from '../../model/snapshot.js';
 import { newConnectionInfo } from '../transport/connection-info.js';
@@ -118,10 +121,75 @@ export class ListenerRuntime {
     metrics.opened();
     socket.once('close', () => metrics.closed());
     socket.on('error', () => {});
-    const tls = this.state().tlsContexts.get(cfg.name);
-    if (tls) this.terminateTls(socket, info, tls);
+    const state = this.state();
+    if (cfg.mtls && state.identity) return this.acceptMesh(socket, info, cfg.mtls.mode, state.identity);
+    const tls = state.tlsContexts.get(cfg.name);
+    if (tls) this.terminateTls(socket, info, { secureContext: tls.context, ALPNProtocols: tls.alpn }, undefined);
     else this.choose(socket, info, undefined);
   };
+
+  /**
+   * Mesh mTLS. STRICT: TLS with a verified client certificate, or nothing. PERMISSIVE: a first
+   * byte of 0x16 (a TLS handshake record) takes the mTLS path, anything else (or silence, for
+   * server-speaks-first protocols) the plaintext one.
+   */
+  private acceptMesh(raw: Socket, info: ConnectionInfo, mode: 'STRICT' | 'PERMISSIVE', identity: MeshIdentity): void {
+    const options = { secureContext: identity.secureContext, requestCert: true, rejectUnauthorized: true, ALPNProtocols: ['h2', 'http/1.1'] };
+    if (mode === 'STRICT') return this.terminateTls(raw, info, options, identity.trustDomain);
+    raw.resume();
+    const timer = setTimeout(() => {
+      raw.off('data', onFirst);
+      raw.pause();
+      this.choose(raw, info, undefined);
+    }, this.config.detectTimeoutMs ?? LISTENER_DEFAULTS.detectTimeoutMs);
+    const onFirst = (first: Buffer): void => {
+      clearTimeout(timer);
+      raw.pause();
+      if (first[0] === 0x16) return this.terminateTls(replayingStream(raw, first), info, options, identity.trustDomain, raw);
+      raw.unshift(first);
+      this.choose(raw, info, undefined);
+    };
+    raw.once('data', onFirst);
+  }
+
+  /**
+   * TLS termination, for a listener's own certificate or for mesh mTLS (`trustDomain` set: the
+   * client must present exactly one SPIFFE ID of it). The handshake must finish within the header
+   * timeout (slow-handshake abuse).
+   */
+  private terminateTls(transport: Duplex, info: ConnectionInfo, options: TLSSocketOptions, trustDomain: string | undefined, raw?: Socket): void {
+    const socket = new TLSSocket(transport, { ...options, isServer: true });
+    socket.on('error', () => socket.destroy());
+    const timer = setTimeout(() => socket.destroy(), this.limits.headerTimeoutMs || LISTENER_DEFAULTS.headerTimeoutMs);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      raw?.destroy();
+    });
+    socket.once('secure', () => {
+      clearTimeout(timer);
+      // tls.Server clears this flag when it hands out a server socket; we terminate TLS
+      // ourselves (to pick the protocol per connection), so we clear it the same way — node:http2
+      // otherwise waits for a client-side 'secureConnect' that never comes.
+      (socket as TLSSocket & { secureConnecting: boolean }).secureConnecting = false;
+      info.tls = true;
+      if (trustDomain !== undefined) {
+        try {
+          // A TLSSocket made by hand (not by tls.Server) does not enforce rejectUnauthorized:
+          // check the chain ourselves, exactly as tls.Server does, and fail closed.
+          const verifyError = chainVerifyError(socket);
+          if (verifyError) throw new Error(`client certificate not trusted: ${verifyError}`);
+          info.peerIdentity = verifyPeerIdentity(socket.getPeerCertificate(), trustDomain).uri;
+        } catch (err) {
+          log.debug('mTLS peer refused', { listener: info.listener, error: (err as Error).message });
+          info.countError('MAILLE_ERR_PEER_IDENTITY');
+          socket.destroy();
+          return;
+        }
+      }
+      this.choose(socket, info, socket.alpnProtocol);
+    });
+    if (transport instanceof Socket) transport.resume();
+  }
 
   /** Declared protocol, or sniffed when `detect`; ALPN's answer wins when there is one. */
   private choose(socket: Socket, info: ConnectionInfo, alpn: string | false | null | undefined): void {
@@ -132,24 +200,6 @@ export class ListenerRuntime {
     if (protocol !== 'detect') return this.dispatch(socket, info, protocol, undefined);
     socket.resume();
     detectProtocol(socket, cfg.detectTimeoutMs ?? LISTENER_DEFAULTS.detectTimeoutMs, (p, initial) => this.dispatch(socket, info, p, initial));
-  }
-
-  /** TLS termination; the handshake must finish within the header timeout (slow-handshake abuse). */
-  private terminateTls(raw: Socket, info: ConnectionInfo, tls: ListenerTlsContext): void {
-    const socket = new TLSSocket(raw, { isServer: true, secureContext: tls.context, ALPNProtocols: tls.alpn });
-    socket.on('error', () => socket.destroy());
-    const timer = setTimeout(() => socket.destroy(), this.limits.headerTimeoutMs || LISTENER_DEFAULTS.headerTimeoutMs);
-    socket.once('close', () => clearTimeout(timer));
-    socket.once('secure', () => {
-      clearTimeout(timer);
-      // tls.Server clears this flag when it hands out a server socket; we terminate TLS
-      // ourselves (to pick the protocol per connection), so we clear it the same way — node:http2
-      // otherwise waits for a client-side 'secureConnect' that never comes.
-      (socket as TLSSocket & { secureConnecting: boolean }).secureConnecting = false;
-      info.tls = true;
-      this.choose(socket, info, socket.alpnProtocol);
-    });
-    raw.resume();
   }
 
   private dispatch(socket: Socket, info: ConnectionInfo, p: Detected, initial: Buffer | undefined): void {
@@ -204,4 +254,12 @@ export class ListenerRuntime {
     for (const c of this.conns) c.destroy();
     log.debug('listener closed', { listener: this.config.name });
   }
+}
+
+/** The chain verification result of a server-side TLS socket (`undefined`: trusted). */
+function chainVerifyError(socket: TLSSocket): string | undefined {
+  const handle = (socket as unknown as { ssl?: { verifyError(): (Error & { code?: string }) | null } }).ssl;
+  if (!handle || typeof handle.verifyError !== 'function') return 'cannot check the certificate chain';
+  const err = handle.verifyError();
+  return err ? (err.code ?? err.message) : undefined;
 }

@@ -14,6 +14,7 @@ import { startAdminServer } from './admin.js';
 import { ClusterSet } from './cluster-set.js';
 import { ListenerRuntime } from './listener-runtime.js';
 import { buildTlsContexts } from '../transport/tls-contexts.js';
+import type { MeshIdentity } from '../transport/mesh-identity.js';
 import type { ProxyState } from './state.js';
 
 const log = createLogger('proxy');
@@ -21,6 +22,8 @@ const DEFAULT_DRAIN_MS = 5000;
 
 export interface ProxyOptions {
   snapshot: Snapshot;
+  /** The workload certificate for mesh mTLS; required when the snapshot uses `mtls`. */
+  identity?: MeshIdentity;
   adminPort: number;
   adminAddress: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
@@ -37,18 +40,19 @@ export interface ProxyHandle {
 export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   setLogLevel(opts.logLevel as LogLevel);
   const metrics = new ProxyMetrics();
-  const clusters = new ClusterSet(metrics);
+  const clusters = new ClusterSet(metrics, opts.identity);
   const filters = [createFaultFilter()];
   let state: ProxyState;
   const getState = (): ProxyState => state;
 
   /** Everything that can fail (route compilation) happens before the swap. */
   const buildState = (snapshot: Snapshot): ProxyState => {
+    if (!opts.identity) requireNoMtls(snapshot);
     const routeTables = new Map<string, CompiledRouteTable>();
     for (const rc of snapshot.routeConfigs ?? []) routeTables.set(rc.name, compileRouteConfig(rc));
     const tlsContexts = buildTlsContexts(snapshot.listeners);
     const live = clusters.apply(snapshot.clusters ?? []);
-    return { version: snapshot.version, snapshot, routeTables, clusters: live, filters, metrics, tlsContexts };
+    return { version: snapshot.version, snapshot, routeTables, clusters: live, filters, metrics, tlsContexts, identity: opts.identity };
   };
 
   state = buildState(opts.snapshot);
@@ -129,4 +133,15 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     },
   };
   return handle;
+}
+
+/** Checked before anything is built, so a refused snapshot leaves no half-applied state. */
+function requireNoMtls(snapshot: Snapshot): void {
+  const needs = [
+    ...snapshot.listeners.filter((l) => l.mtls).map((l) => `listener ${l.name}`),
+    ...(snapshot.clusters ?? []).filter((c) => c.mtls).map((c) => `cluster ${c.name}`),
+  ];
+  if (needs.length > 0) {
+    throw new Error(`${needs.join(', ')}: mtls needs a workload certificate (run the proxy with a control plane, or give it --cert, --key and --trust-bundle)`);
+  }
 }

@@ -7,6 +7,7 @@ import type { HttpFilter } from '../filters/types.js';
 import type { ProxyMetrics } from '../telemetry/proxy-metrics.js';
 import type { UpstreamCluster } from './upstream-cluster.js';
 import type { ListenerTlsContext } from '../transport/tls-contexts.js';
+import type { MeshIdentity } from '../transport/mesh-identity.js';
 
 export interface ProxyState {
   readonly version: string;
@@ -17,4 +18,6 @@ export interface ProxyState {
   readonly metrics: ProxyMetrics;
   /** TLS server contexts by listener name (listeners that terminate TLS). */
   readonly tlsContexts: ReadonlyMap<string, ListenerTlsContext>;
+  /** The workload certificate for mesh mTLS, when the proxy has one. */
+  readonly identity: MeshIdentity | undefined;
 }

@@ -35,6 +35,9 @@ export function prepareHeaders(req: DownstreamRequest): HeaderList {
     }
   }
   if (!h.has('x-request-id')) h.add('x-request-id', nextRequestId());
+  // The caller's verified mesh identity, for the app (as Istio's XFCC); never trust one sent to us.
+  if (h.has('x-forwarded-client-cert')) h.remove('x-forwarded-client-cert');
+  if (req.conn.peerIdentity !== undefined) h.add('x-forwarded-client-cert', 'URI=' + req.conn.peerIdentity);
   h.set('x-forwarded-proto', req.scheme);
   return h;
 }

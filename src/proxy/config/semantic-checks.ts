@@ -61,6 +61,7 @@ function checkListener(ctx: CheckContext, path: FieldPath, l: Listener): void {
     ctx.report([...path, 'routeConfig'], `no route config named "${l.routeConfig}" (${hint})`);
   }
   if (l.tcpCluster !== undefined) ctx.checkClusterRef([...path, 'tcpCluster'], l.tcpCluster);
+  if (l.tls && l.mtls) ctx.report([...path, 'mtls'], 'is not allowed together with tls (one listener terminates one kind of TLS)');
   if (l.tls) {
     const tlsPath = [...path, 'tls'];
     if ((l.tls.certificatePem === undefined) === (l.tls.certFile === undefined)) {

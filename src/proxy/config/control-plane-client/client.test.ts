@@ -203,4 +203,22 @@ describe('control-plane client', { timeout: 20_000 }, () => {
       await shortLived.close();
     }
   });
+
+  it('refuses a control plane whose certificate names another identity', { timeout: 5000 }, async () => {
+    // Any workload's SVID chains to the mesh root; it must not be able to pose as the control plane.
+    const impostorCert = await pki.issue(API);
+    const ts = await startTestServer(pki, { certChainPem: impostorCert.certChainPem, keyPem: impostorCert.privateKeyPem });
+    const { client } = startClient(pki, ts.server.port, 'web-1', WEB, 'token-web');
+    try {
+      await waitFor(() => client.status().lastError !== undefined, 'the refusal');
+      assert.equal(
+        client.status().lastError,
+        `cannot connect to the control plane at 127.0.0.1:${ts.server.port}: the control plane presented identity spiffe://cluster.local/ns/default/sa/api, expected spiffe://cluster.local/ns/istio-system/sa/maille-control-plane`,
+      );
+      assert.equal(client.currentCertificate(), undefined, 'the token was never sent to it');
+    } finally {
+      await client.close();
+      await ts.server.close();
+    }
+  });
 });

@@ -109,9 +109,12 @@ class Client implements ControlPlaneClient {
   private renewAttempt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private renewTimer: NodeJS.Timeout | undefined;
+  private obtaining: Promise<WorkloadCertificate> | undefined;
   private lastError: string | undefined;
-  /** Every link ever opened and not yet closed, so close() leaves no socket behind. */
+  /** Every link opened and not yet closed, so close() can wait for them. */
   private readonly links = new Set<Link>();
+  /** Destroys whatever is still connecting or signing when close() is called. */
+  private readonly abort = new AbortController();
 
   private applied: { snapshot: Snapshot; json: string; version: number } | undefined;
   /** Highest version received on any stream: the next stream's hello.lastVersion. */
@@ -158,9 +161,11 @@ class Client implements ControlPlaneClient {
     clearTimeout(this.retryTimer);
     clearTimeout(this.renewTimer);
     this.live = undefined;
-    for (const link of this.links) link.close();
-    this.links.clear();
     this.rejectFirst(new Error('control plane client closed before the first snapshot'));
+    const closing = [...this.links].map((link) => link.close());
+    this.links.clear();
+    this.abort.abort();
+    await Promise.all(closing);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -181,13 +186,15 @@ class Client implements ControlPlaneClient {
       const cert = await this.ensureCertificate();
       const link = await this.openLink(cert);
       if (this.closed) {
-        link.close();
+        void link.close();
         return;
       }
       const previous = this.live;
       this.live = link;
-      previous?.close();
-      if (previous !== undefined) this.links.delete(previous);
+      if (previous !== undefined) {
+        this.links.delete(previous);
+        void previous.close();
+      }
       this.attempt = 0;
       if (this.lastError !== undefined) this.opts.log.info('connected to the control plane', { port: this.opts.port });
       this.lastError = undefined;
@@ -259,6 +266,7 @@ class Client implements ControlPlaneClient {
       controlPlaneId: this.controlPlaneId,
       trustDomain: this.trustDomain,
       timeoutMs: this.timeoutMs,
+      signal: this.abort.signal,
       ...(cert !== undefined ? { certChainPem: cert.certChainPem, privateKeyPem: cert.privateKeyPem } : {}),
     };
   }
@@ -270,8 +278,14 @@ class Client implements ControlPlaneClient {
     return isUsable(this.cert) ? this.cert : this.obtainCertificate();
   }
 
+  /** One request at a time: a renewal and a reconnect needing a certificate share the answer. */
+  private obtainCertificate(): Promise<WorkloadCertificate> {
+    this.obtaining ??= this.requestCertificate().finally(() => (this.obtaining = undefined));
+    return this.obtaining;
+  }
+
   /** Sign a fresh key: with the current certificate while it is valid, else with the bootstrap token. */
-  private async obtainCertificate(): Promise<WorkloadCertificate> {
+  private async requestCertificate(): Promise<WorkloadCertificate> {
     const spiffeId = formatWorkloadId({ trustDomain: this.trustDomain, namespace: this.opts.node.namespace, serviceAccount: this.opts.node.serviceAccount });
     const keyAndCsr = await (this.opts.createKeyAndCsr ?? defaultKeyAndCsr)(spiffeId);
     const current = isUsable(this.cert) ? this.cert : undefined;
@@ -303,7 +317,7 @@ class Client implements ControlPlaneClient {
     try {
       return await callSign(session, csrPem, token, this.timeoutMs);
     } finally {
-      closeSession(session);
+      void closeSession(session);
     }
   }
 

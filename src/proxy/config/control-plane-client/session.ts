@@ -15,6 +15,8 @@ export interface SessionOptions {
   certChainPem?: string;
   privateKeyPem?: string;
   timeoutMs: number;
+  /** Aborting destroys the session, whether it is still connecting or long established. */
+  signal?: AbortSignal;
 }
 
 export function connectSession(opts: SessionOptions): Promise<ClientHttp2Session> {
@@ -26,10 +28,25 @@ export function connectSession(opts: SessionOptions): Promise<ClientHttp2Session
       minVersion: 'TLSv1.3',
       checkServerIdentity: (_host: string, cert: PeerCertificate) => checkControlPlane(cert, opts),
     });
+    if (opts.signal !== undefined) {
+      const signal = opts.signal;
+      const abort = (): void => {
+        session.destroy();
+        reject(new Error('control plane client closed'));
+      };
+      if (signal.aborted) abort();
+      signal.addEventListener('abort', abort, { once: true });
+      session.once('close', () => signal.removeEventListener('abort', abort));
+    }
     const timer = setTimeout(() => {
       session.destroy();
       reject(new Error(`no TLS connection to the control plane at ${host}:${opts.port} within ${opts.timeoutMs} ms`));
     }, opts.timeoutMs);
+    session.once('close', () => {
+      clearTimeout(timer);
+      // No effect once connected; before that, a close without an error must not leave us waiting.
+      reject(new Error(`the connection to the control plane at ${host}:${opts.port} closed during the handshake`));
+    });
     session.once('connect', () => {
       clearTimeout(timer);
       session.off('error', onError);
@@ -58,7 +75,14 @@ function checkControlPlane(cert: PeerCertificate, opts: SessionOptions): Error |
 }
 
 /** Close gracefully, but do not wait forever for a peer that is gone. */
-export function closeSession(session: ClientHttp2Session): void {
-  session.close();
-  setTimeout(() => session.destroy(), 1000).unref();
+export function closeSession(session: ClientHttp2Session): Promise<void> {
+  if (session.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => session.destroy(), 1000);
+    session.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    session.close();
+  });
 }

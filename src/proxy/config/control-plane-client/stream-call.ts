@@ -40,10 +40,11 @@ export class Link {
     if (!this.closed) this.stream.write(messageLine(message));
   }
 
-  close(): void {
+  /** Resolves once the connection is gone. */
+  close(): Promise<void> {
     this.ended = true;
     if (!this.stream.closed) this.stream.close(constants.NGHTTP2_NO_ERROR);
-    closeSession(this.session);
+    return closeSession(this.session);
   }
 }
 
@@ -72,7 +73,7 @@ export async function openStream(session: ClientHttp2Session, hello: HelloMessag
   const closed = (reason: string): void => {
     if (reported) return;
     reported = true;
-    link.close();
+    void link.close();
     handlers.onClosed(link, reason);
   };
   stream.on('data', (chunk: Buffer) => {

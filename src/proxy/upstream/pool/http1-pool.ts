@@ -4,6 +4,7 @@
 // the idle timeout). The cluster-wide connection count is a circuit breaker: at the limit a
 // request waits in a bounded queue, and past the queue's bound it is refused at once.
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { Http1ClientConnection } from '../../transport/http1/client-connection.js';
 
 export interface PoolSettings {
@@ -13,6 +14,8 @@ export interface PoolSettings {
   idleTimeoutMs: number;
   /** 0 = unlimited. */
   maxRequestsPerConnection: number;
+  /** Mesh mTLS: options for each new connection (read per connection, so rotation applies). */
+  tls?: () => ConnectionOptions;
 }
 
 export interface PoolHooks {
@@ -108,7 +111,8 @@ export class Http1Pool {
   private connect(target: PoolTarget, cb: (r: AcquireResult) => void): void {
     this.open++;
     this.hooks.connOpened();
-    const socket: Socket = connect({ host: target.address, port: target.port });
+    const tls = this.settings.tls?.();
+    const socket: Socket = tls ? tlsConnect({ ...tls, host: target.address, port: target.port }) : connect({ host: target.address, port: target.port });
     let settled = false;
     const timer = setTimeout(() => {
       if (settled) return;
@@ -116,7 +120,7 @@ export class Http1Pool {
       socket.destroy();
       cb({ ok: false, reason: 'connect-failure', message: `connect to ${target.key} timed out after ${this.settings.connectTimeoutMs} ms` });
     }, this.settings.connectTimeoutMs);
-    socket.once('connect', () => {
+    socket.once(tls ? 'secureConnect' : 'connect', () => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
@@ -126,7 +130,12 @@ export class Http1Pool {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      const why = err.code === 'ECONNREFUSED' ? 'connection refused by' : `${err.code ?? err.message} connecting to`;
+      const why =
+        err.code === 'ECONNREFUSED'
+          ? 'connection refused by'
+          : tls && !err.code?.startsWith('E')
+            ? `mTLS handshake failed (${err.message}) with`
+            : `${err.code ?? err.message} connecting to`;
       cb({ ok: false, reason: 'connect-failure', message: `${why} ${target.key}` });
     });
     socket.once('close', () => {

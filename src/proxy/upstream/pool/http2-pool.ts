@@ -7,6 +7,7 @@
 // limit, a request joins the least busy session of its endpoint and nghttp2 queues the stream
 // until one ends, so there is no separate pending queue.
 import { connect as netConnect } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { connect, type ClientHttp2Session, type ClientSessionOptions } from 'node:http2';
 import type { BodySource } from '../../http/exchange.js';
 import type { TryControl, TryHandler } from '../../app/upstream-send.js';
@@ -22,6 +23,8 @@ export interface Http2PoolSettings {
   idleTimeoutMs: number;
   /** Streams per session before it is retired (GOAWAY on our side); 0 = unlimited. */
   maxRequestsPerConnection: number;
+  /** Mesh mTLS: options for each new connection (read per connection, so rotation applies). */
+  tls?: () => ConnectionOptions;
 }
 
 export interface Http2PoolHooks {
@@ -152,10 +155,14 @@ export class Http2Pool {
     const key = ep.key;
     const s = new Session(key, this);
     const { address, port } = ep.endpoint;
-    const session = connect(`http://${key}`, {
+    const tls = this.settings.tls?.();
+    const session = connect(`${tls ? 'https' : 'http'}://${key}`, {
       ...SESSION_OPTIONS,
       // Our own socket, to turn Nagle off: small HEADERS frames must not wait for an ACK.
-      createConnection: () => netConnect({ host: address, port, noDelay: true }),
+      createConnection: () =>
+        tls
+          ? tlsConnect({ ...tls, socket: netConnect({ host: address, port, noDelay: true }), ALPNProtocols: ['h2'] })
+          : netConnect({ host: address, port, noDelay: true }),
     });
     s.session = session;
     this.open++;
