@@ -267,6 +267,12 @@ describe('discovery server', { timeout: 20_000 }, () => {
       });
       socket.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
     });
-    console.log('TLS12', tls12); assert.match(tls12, /VERSION|PROTOCOL/);
+    assert.equal(tls12, 'ERR_SSL_TLSV1_ALERT_PROTOCOL_VERSION');
+  });
+
+  it('names the port when it is already in use', { timeout: 5000 }, async () => {
+    await assert.rejects(startTestServer(pki, { port: ts.server.port }), {
+      message: `discovery: port ${ts.server.port} on 127.0.0.1 is already in use; stop what holds it or give the control plane another discovery port`,
+    });
   });
 });

@@ -79,19 +79,20 @@ export async function startDiscoveryServer(opts: DiscoveryServerOptions): Promis
     else await handleSign(stream, headers, signCtx);
   };
 
+  const host = opts.host ?? '127.0.0.1';
+  await listen(server, opts.port ?? DISCOVERY_PORT, host);
+  const port = (server.address() as AddressInfo).port;
+
+  // Subscribed only once listening, so a failed start leaves nothing behind.
   const debouncer = new ChangeDebouncer(opts.debounceMs ?? DEFAULT_DEBOUNCE_MS, opts.debounceMaxMs ?? DEFAULT_DEBOUNCE_MAX_MS, (nodes) =>
     pushTo(connections, nodes),
   );
   const unsubscribe = opts.provider.onChange((nodes) => debouncer.add(nodes));
-
   const keepaliveMs = opts.keepaliveMs ?? DEFAULT_KEEPALIVE_MS;
   const keepalive = setInterval(() => {
     for (const session of sessions) pingOrDestroy(session, Math.min(keepaliveMs, 10_000));
   }, keepaliveMs);
   keepalive.unref();
-
-  await listen(server, opts.port ?? DISCOVERY_PORT, opts.host ?? '127.0.0.1');
-  const port = (server.address() as AddressInfo).port;
   log.info('discovery listening', { port });
 
   let closed: Promise<void> | undefined;
@@ -135,7 +136,13 @@ function pushTo(connections: Map<string, ProxyConnection>, nodes: AffectedNodes)
 
 function listen(server: Http2SecureServer, port: number, host: string): Promise<void> {
   return new Promise((resolve, reject) => {
-    const onError = (err: Error): void => reject(err);
+    const onError = (err: NodeJS.ErrnoException): void => {
+      if (err.code === 'EADDRINUSE') {
+        reject(new Error(`discovery: port ${port} on ${host} is already in use; stop what holds it or give the control plane another discovery port`));
+      } else {
+        reject(new Error(`discovery: cannot listen on ${host}:${port}: ${err.message}`));
+      }
+    };
     server.once('error', onError);
     server.listen(port, host, () => {
       server.off('error', onError);

@@ -1,9 +1,10 @@
 // The in-memory registry local mode fills: services from the mesh file, workloads as their
 // proxies connect (and leave). The Kubernetes source will implement the same RegistrySource.
 //
-// Every change builds a new frozen, sorted RegistrySnapshot at once, so list() is a field read
-// and two calls without a change in between return the same object. A write that changes
-// nothing (a proxy reconnecting with the same data) notifies no one, so it causes no push.
+// list() builds a frozen, sorted RegistrySnapshot after a change, once, however many changes came
+// before it (thousands of proxies registering must not sort thousands of times); two calls without
+// a change in between return the same object. A write that changes nothing (a proxy
+// reconnecting with the same data) notifies no one, so it causes no push.
 import { DEFAULT_CLUSTER_DOMAIN, serviceHostnames } from './hostnames.js';
 import type { RegistrySnapshot, RegistrySource, Service, ServicePort, Workload } from './types.js';
 
@@ -35,20 +36,24 @@ export interface MemoryRegistryOptions {
   clusterDomain?: string;
 }
 
-type Listener = (snapshot: RegistrySnapshot) => void;
+type Listener = () => void;
 
 export class MemoryRegistry implements RegistrySource {
   private readonly clusterDomain: string;
   private readonly services = new Map<string, Service>();
   private readonly workloads = new Map<string, Workload>();
   private readonly listeners = new Set<Listener>();
-  private snapshot: RegistrySnapshot = Object.freeze({ services: Object.freeze([]), workloads: Object.freeze([]) });
+  private snapshot: RegistrySnapshot | undefined;
 
   constructor(options: MemoryRegistryOptions = {}) {
     this.clusterDomain = options.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN;
   }
 
   list(): RegistrySnapshot {
+    if (this.snapshot === undefined) {
+      const byKey = <T>(map: Map<string, T>) => [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+      this.snapshot = Object.freeze({ services: Object.freeze(byKey(this.services)), workloads: Object.freeze(byKey(this.workloads)) });
+    }
     return this.snapshot;
   }
 
@@ -133,14 +138,13 @@ export class MemoryRegistry implements RegistrySource {
   }
 
   private changed(): void {
-    const byKey = <T>(map: Map<string, T>) => [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
-    this.snapshot = Object.freeze({ services: Object.freeze(byKey(this.services)), workloads: Object.freeze(byKey(this.workloads)) });
+    this.snapshot = undefined;
     // Every listener hears about the change even if an earlier one throws; the first error is
     // then rethrown to the writer, since a failing listener is a bug to surface, not to hide.
     let failure: { error: unknown } | undefined;
     for (const listener of [...this.listeners]) {
       try {
-        listener(this.snapshot);
+        listener();
       } catch (error) {
         failure ??= { error };
       }

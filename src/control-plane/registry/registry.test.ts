@@ -59,7 +59,7 @@ describe('MemoryRegistry', () => {
   it('notifies every listener once per real change, and not for a no-op re-registration', () => {
     const r = new MemoryRegistry();
     const seen: RegistrySnapshot[] = [];
-    const stop = r.onChange((s) => seen.push(s));
+    const stop = r.onChange(() => seen.push(r.list()));
     r.registerWorkload(reviewsV1);
     r.registerWorkload(reviewsV1); // a proxy reconnecting with the same data
     assert.equal(seen.length, 1);

@@ -55,11 +55,14 @@ export interface RegistrySnapshot {
 }
 
 /**
- * Where services and workloads come from. list() is cheap and returns the same object until
- * something changes, so callers can compare snapshots by identity.
+ * Where services and workloads come from. list() returns the same object until something
+ * changes, so callers can compare snapshots by identity.
  */
 export interface RegistrySource {
   list(): RegistrySnapshot;
-  /** Called after every change with the new snapshot. Returns an unsubscribe function. */
-  onChange(listener: (snapshot: RegistrySnapshot) => void): () => void;
+  /**
+   * Called after every change; read list() when ready (a burst of registrations is then one
+   * snapshot, built once, e.g. after the discovery server's debounce). Returns an unsubscribe function.
+   */
+  onChange(listener: () => void): () => void;
 }

@@ -3,6 +3,7 @@
 // clusters, DestinationRules) works on this one list.
 import type { ServiceEntry } from '../../api/service-entry.js';
 import type { RegistrySnapshot, Service, ServiceProtocol } from '../registry/types.js';
+import { compare } from './order.js';
 import type { Aged } from './resources.js';
 import { isVisible } from './visibility.js';
 import type { Warnings } from './warnings.js';
@@ -107,8 +108,4 @@ function istioKind(protocol: string): PortKind {
 
 function clean<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
-
-export function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

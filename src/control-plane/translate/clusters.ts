@@ -11,9 +11,10 @@
 // breaker counts and ejections, which is what Istio users observe.
 import type { Cluster, Endpoint } from '../../model/snapshot.js';
 import type { RegistrySnapshot } from '../registry/types.js';
-import { compare, type CatalogPort, type CatalogService } from './catalog.js';
+import type { CatalogPort, CatalogService } from './catalog.js';
 import type { DestinationRules } from './destination-rules.js';
 import { serviceEndpoints } from './endpoints.js';
+import { compare } from './order.js';
 import { clusterSettings } from './policies.js';
 import { selects } from './visibility.js';
 import type { Warnings } from './warnings.js';

@@ -11,6 +11,7 @@
 import type { DestinationRule, TrafficPolicy } from '../../api/destination-rule.js';
 import type { CatalogService } from './catalog.js';
 import { hostCovers, hostSpecificity, isWildcard, resolveHost } from './hosts.js';
+import { compareKeys } from './order.js';
 import type { Aged } from './resources.js';
 import type { ProxyNode } from './types.js';
 import { isVisible, selects } from './visibility.js';
@@ -38,7 +39,9 @@ interface Candidate {
 }
 
 export class DestinationRules {
-  private readonly candidates: Candidate[];
+  /** Non-wildcard rules by resolved host; wildcard rules apart (few, and checked against every service). */
+  private readonly exact = new Map<string, Candidate[]>();
+  private readonly wildcards: Candidate[] = [];
   private readonly cache = new Map<string, EffectiveRule | undefined>();
 
   constructor(
@@ -47,13 +50,17 @@ export class DestinationRules {
     private readonly rootNamespace: string,
     private readonly warnings: Warnings,
   ) {
-    this.candidates = rules
+    const candidates = rules
       .filter(({ resource: r }) => {
         if (!isVisible(r.spec.exportTo, r.metadata.namespace, proxy.namespace)) return false;
         const selector = r.spec.workloadSelector;
         return selector === undefined || (r.metadata.namespace === proxy.namespace && selects(selector.matchLabels, proxy.labels));
       })
       .map(({ resource, age }) => ({ rule: resource, age, host: resolveHost(resource.spec.host, resource.metadata.namespace) }));
+    for (const c of candidates) {
+      if (isWildcard(c.host)) this.wildcards.push(c);
+      else this.exact.set(c.host, [...(this.exact.get(c.host) ?? []), c]);
+    }
   }
 
   forService(service: CatalogService): EffectiveRule | undefined {
@@ -64,7 +71,7 @@ export class DestinationRules {
   }
 
   private lookup(service: CatalogService): EffectiveRule | undefined {
-    const matching = this.candidates.filter((c) => (isWildcard(c.host) ? hostCovers(c.host, service.fqdn) : service.hostnames.includes(c.host)));
+    const matching = [...service.hostnames.flatMap((h) => this.exact.get(h) ?? []), ...this.wildcards.filter((c) => hostCovers(c.host, service.fqdn))];
     if (matching.length === 0) return undefined;
     const key = (c: Candidate) => [
       this.namespaceTier(c.rule.metadata.namespace, service.namespace),
@@ -107,9 +114,4 @@ export class DestinationRules {
     }
     return { trafficPolicy, subsets };
   }
-}
-
-function compareKeys(a: readonly number[], b: readonly number[]): number {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
-  return a.length - b.length;
 }

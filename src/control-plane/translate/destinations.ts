@@ -2,7 +2,7 @@
 // snapshot. Shared by VirtualService routes and mirrors, and by Gateway API backends.
 import type { Resource } from '../../api/kinds.js';
 import type { Context } from './context.js';
-import { isWildcard, resolveHost } from './hosts.js';
+import { resolveHost } from './hosts.js';
 
 /** The resource and field a destination was written in, for warnings. */
 export interface Where {
@@ -23,12 +23,21 @@ export interface DestinationRef {
  * that share of traffic, as Istio answers) and a warning.
  * @param fromNamespace namespace of the resource, against which short host names resolve
  */
-export function destinationCluster(ctx: Context, dest: DestinationRef, fromNamespace: string, contextPort: number | undefined, where: Where, http2 = false): string {
+export function destinationCluster(
+  ctx: Context,
+  dest: DestinationRef,
+  fromNamespace: string,
+  contextPort: number | undefined,
+  where: Where,
+  http2 = false,
+  consequence = 'requests routed there fail with 503',
+): string {
   const host = resolveHost(dest.host, fromNamespace);
   const subset = dest.subset === undefined || dest.subset === '' ? undefined : dest.subset;
-  const service = isWildcard(host) ? undefined : ctx.catalog.lookup(host);
+  // A wildcard host names a service only when a ServiceEntry declares exactly that wildcard.
+  const service = ctx.catalog.lookup(host);
   if (service === undefined) {
-    ctx.warnings.at(where.resource, `${where.path}.host`, `${host} is not a service this proxy can see (registry or exported ServiceEntry); requests routed there fail with 503`);
+    ctx.warnings.at(where.resource, `${where.path}.host`, `${host} is not a service this proxy can see (registry or exported ServiceEntry); ${consequence}`);
     return ctx.clusters.missing(host, dest.port ?? contextPort ?? 80, subset);
   }
   const ports = service.ports.map((p) => p.port);
@@ -47,7 +56,7 @@ export function destinationCluster(ctx: Context, dest: DestinationRef, fromNames
     ctx.warnings.at(
       where.resource,
       `${where.path}.subset`,
-      `subset "${subset}" is not defined by any DestinationRule for ${service.fqdn} that this proxy can see; requests routed there fail with 503`,
+      `subset "${subset}" is not defined by any DestinationRule for ${service.fqdn} that this proxy can see; ${consequence}`,
     );
   }
   return ctx.clusters.outbound(service, port, subset, http2);

@@ -14,11 +14,30 @@ import { isWildcard } from './hosts.js';
 import { selects } from './visibility.js';
 import type { Warnings } from './warnings.js';
 
+// Registry snapshots are immutable and shared by every proxy's translation, so the index is built
+// once per snapshot rather than once per cluster (a linear scan per cluster is quadratic at scale).
+const byService = new WeakMap<RegistrySnapshot, Map<string, Workload[]>>();
+
+function workloadsOf(registry: RegistrySnapshot, namespace: string, name: string): readonly Workload[] {
+  let index = byService.get(registry);
+  if (index === undefined) {
+    index = new Map();
+    for (const w of registry.workloads) {
+      const key = `${w.namespace}/${w.service}`;
+      const list = index.get(key);
+      if (list === undefined) index.set(key, [w]);
+      else list.push(w);
+    }
+    byService.set(registry, index);
+  }
+  return index.get(`${namespace}/${name}`) ?? [];
+}
+
 export function serviceEndpoints(registry: RegistrySnapshot, service: CatalogService, port: CatalogPort, warnings: Warnings): Endpoint[] {
   const source = service.source;
   if (source.kind === 'registry') {
     const { name, namespace } = source.service;
-    return registry.workloads.filter((w) => w.service === name && w.namespace === namespace).map(workloadEndpoint);
+    return workloadsOf(registry, namespace, name).map(workloadEndpoint);
   }
   const entry = source.entry;
   const selector = entry.spec.workloadSelector;

@@ -151,12 +151,13 @@ function forwardAction(
 /** mirror + mirrorPercentage (default 100, an explicit 0 turns it off) and mirrors[]. */
 function mirrorsOf(ctx: Context, vs: VirtualService, rule: VirtualServiceHttpRoute, at: string, scope: RouteScope): Mirror[] {
   const list: { dest: NonNullable<VirtualServiceHttpRoute['mirror']>; percent: number | undefined; path: string }[] = [];
-  if (rule.mirror !== undefined) list.push({ dest: rule.mirror, percent: rule.mirrorPercentage?.value, path: `${at}.mirror` });
-  (rule.mirrors ?? []).forEach((m, i) => list.push({ dest: m.destination, percent: m.percentage?.value, path: `${at}.mirrors[${i}].destination` }));
+  if (rule.mirror !== undefined) list.push({ dest: rule.mirror, percent: rule.mirrorPercentage && (rule.mirrorPercentage.value ?? 0), path: `${at}.mirror` });
+  (rule.mirrors ?? []).forEach((m, i) => list.push({ dest: m.destination, percent: m.percentage && (m.percentage.value ?? 0), path: `${at}.mirrors[${i}].destination` }));
   return list
     .filter(({ percent }) => percent === undefined || percent > 0)
     .map(({ dest, percent, path }) => {
-      const cluster = destinationCluster(ctx, { host: dest.host, subset: dest.subset, port: dest.port?.number }, vs.metadata.namespace, scope.port, { resource: vs, path });
+      const ref = { host: dest.host, subset: dest.subset, port: dest.port?.number };
+      const cluster = destinationCluster(ctx, ref, vs.metadata.namespace, scope.port, { resource: vs, path }, false, 'mirrored copies go nowhere');
       return percent === undefined || percent >= 100 ? { cluster } : { cluster, percent };
     });
 }

@@ -16,13 +16,15 @@ type HttpRetry = NonNullable<VirtualServiceHttpRoute['retries']>;
 /** The snapshot's schema caps attempts here. */
 const MAX_ATTEMPTS = 50;
 
+const DEFAULT_RETRY_ON: readonly string[] = Object.freeze(['connect-failure', 'refused-stream', 'unavailable', 'cancelled', 'retriable-status-codes']);
+const DEFAULT_CODES: readonly number[] = Object.freeze([503]);
+// One frozen object shared by every default route of every snapshot: it is the same policy, and
+// a mesh has thousands of default routes (the proxy also compiles a policy once per object).
+const DEFAULT_RETRY: RetryPolicy = Object.freeze({ attempts: 2, retryOn: DEFAULT_RETRY_ON as string[], retriableStatusCodes: DEFAULT_CODES as number[] });
+
 export function defaultRetry(perTryTimeoutMs?: number): RetryPolicy {
-  return {
-    attempts: 2,
-    ...(perTryTimeoutMs !== undefined && perTryTimeoutMs > 0 ? { perTryTimeoutMs } : {}),
-    retryOn: ['connect-failure', 'refused-stream', 'unavailable', 'cancelled', 'retriable-status-codes'],
-    retriableStatusCodes: [503],
-  };
+  if (perTryTimeoutMs === undefined || perTryTimeoutMs <= 0) return DEFAULT_RETRY;
+  return { attempts: 2, perTryTimeoutMs, retryOn: [...DEFAULT_RETRY_ON], retriableStatusCodes: [...DEFAULT_CODES] };
 }
 
 /** @param report called with a field under `retries` and what was done about it */
@@ -34,8 +36,8 @@ export function retryPolicy(retries: HttpRetry | undefined, report: (field: stri
     report('attempts', `${attempts} is more than the proxy allows; ${MAX_ATTEMPTS} is used`);
     attempts = MAX_ATTEMPTS;
   }
-  let retryOn = defaultRetry().retryOn;
-  let retriableStatusCodes: number[] | undefined = defaultRetry().retriableStatusCodes;
+  let retryOn = [...DEFAULT_RETRY_ON];
+  let retriableStatusCodes: number[] | undefined = [...DEFAULT_CODES];
   if (retries.retryOn !== undefined && retries.retryOn.trim() !== '') {
     retryOn = [];
     const codes: number[] = [];
