@@ -31,7 +31,10 @@ class FakeProxy {
   readonly start = async (options: ProxyOptions): Promise<ProxyHandle> => {
     this.options = options;
     return {
-      applySnapshot: (s) => void this.applied.push(s),
+      applySnapshot: async (s) => {
+        this.applied.push(s);
+        return { applied: true };
+      },
       drain: () => {
         this.drains++;
         return new Promise<void>((resolve) => (this.finishDrain = resolve));

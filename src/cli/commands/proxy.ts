@@ -11,7 +11,7 @@ import { ConfigError } from '../../proxy/config/config-error.js';
 import { readSnapshotFile, type LoadedSnapshot } from '../../proxy/config/load-file.js';
 import { watchSnapshotFile } from '../../proxy/config/watch-file.js';
 import { createLogger } from '../../proxy/telemetry/log.js';
-import { formatOptions, parseArgs, type OptionSpecs } from '../args.js';
+import { ArgsError, formatOptions, parseArgs, type OptionSpecs } from '../args.js';
 import type { CliContext, Command, SignalSource } from '../command.js';
 
 const log = createLogger('config');
@@ -23,9 +23,13 @@ const options = {
   config: {
     type: 'string',
     valueName: 'FILE',
-    required: true,
     description: 'snapshot to serve, YAML or JSON; reloaded when it changes',
   },
+  'control-plane': { type: 'string', valueName: 'HOST:PORT', description: 'get identity and snapshots from this control plane instead of --config' },
+  'bootstrap-token-file': { type: 'string', valueName: 'FILE', description: 'with --control-plane: the token that obtains the first certificate' },
+  'trust-bundle': { type: 'string', valueName: 'FILE', description: "with --control-plane: the mesh's root certificates (PEM)" },
+  'trust-domain': { type: 'string', valueName: 'DOMAIN', default: 'cluster.local', description: 'with --control-plane: the SPIFFE trust domain' },
+  node: { type: 'string', valueName: 'FILE', description: 'with --control-plane: who this proxy is (JSON: id, namespace, serviceAccount, labels, addresses)' },
   'admin-port': { type: 'integer', valueName: 'N', min: 0, max: 65535, default: 15000, description: 'admin port; 0 picks a free one' },
   'admin-address': { type: 'string', valueName: 'ADDR', default: '127.0.0.1', description: 'admin address; keep it loopback' },
   'log-level': { type: 'string', choices: LOG_LEVELS, default: 'info', description: 'least severe messages logged' },
@@ -56,10 +60,25 @@ export const command: Command = {
       this.help().forEach((l) => ctx.out(l));
       return 0;
     }
-    return runProxy(
-      { config: o.config, adminPort: o['admin-port'], adminAddress: o['admin-address'], logLevel: o['log-level'] },
-      ctx,
-    );
+    const cp = o['control-plane'];
+    if ((o.config === undefined) === (cp === undefined)) throw new ArgsError('give exactly one of --config FILE, --control-plane HOST:PORT');
+    if (cp !== undefined) {
+      const { runControlPlaneProxy } = await import('./proxy-control-plane.js');
+      return runControlPlaneProxy(
+        {
+          controlPlane: cp,
+          tokenFile: required(o['bootstrap-token-file'], 'bootstrap-token-file'),
+          trustBundleFile: required(o['trust-bundle'], 'trust-bundle'),
+          trustDomain: o['trust-domain'],
+          nodeFile: required(o.node, 'node'),
+          adminPort: o['admin-port'],
+          adminAddress: o['admin-address'],
+          logLevel: o['log-level'],
+        },
+        ctx,
+      );
+    }
+    return runProxy({ config: o.config!, adminPort: o['admin-port'], adminAddress: o['admin-address'], logLevel: o['log-level'] }, ctx);
   },
 };
 
@@ -100,12 +119,10 @@ export async function runProxy(settings: ProxySettings, ctx: CliContext, start: 
       onSnapshot(next) {
         // The proxy logs the outcome ("snapshot applied" or why not) once it has swapped.
         log.debug('file changed; applying', { file: settings.config, version: next.version });
-        try {
-          handle.applySnapshot(next);
-          version = next.version;
-        } catch (err) {
-          log.error(`not applied: ${(err as Error).message}`, { file: settings.config, serving: version });
-        }
+        void handle.applySnapshot(next).then((r) => {
+          if (r.applied) version = next.version;
+          else log.error(`not applied: ${r.error}`, { file: settings.config, serving: version });
+        });
       },
       onError(err) {
         for (const line of err.problems) log.error(`rejected: ${line}`, { serving: version });
@@ -131,7 +148,7 @@ export async function runProxy(settings: ProxySettings, ctx: CliContext, start: 
 
 type Signal = 'SIGTERM' | 'SIGINT';
 
-function nextSignal(signals: SignalSource): { promise: Promise<Signal>; cancel(): void } {
+export function nextSignal(signals: SignalSource): { promise: Promise<Signal>; cancel(): void } {
   let cancel = (): void => undefined;
   const promise = new Promise<Signal>((resolve) => {
     const onTerm = (): void => finish('SIGTERM');
@@ -152,4 +169,9 @@ function nextSignal(signals: SignalSource): { promise: Promise<Signal>; cancel()
 
 function hostPort(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+function required(value: string | undefined, name: string): string {
+  if (value === undefined) throw new ArgsError(`--${name} is required with --control-plane`);
+  return value;
 }

@@ -29,8 +29,15 @@ export interface ProxyOptions {
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
+export interface ApplyResult {
+  applied: boolean;
+  /** Why the snapshot was refused (the last good one keeps serving). */
+  error?: string;
+}
+
 export interface ProxyHandle {
-  applySnapshot(s: Snapshot): void;
+  /** Swaps in a snapshot; resolves (never rejects) once applied or refused. */
+  applySnapshot(s: Snapshot): Promise<ApplyResult>;
   drain(): Promise<void>;
   close(): Promise<void>;
   readonly listenerPorts: Map<string, number>;
@@ -98,21 +105,25 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   const handle: ProxyHandle = {
     listenerPorts,
     adminPort: admin.port,
-    applySnapshot(snapshot: Snapshot): void {
-      applying = applying.then(async () => {
+    applySnapshot(snapshot: Snapshot): Promise<ApplyResult> {
+      const result = applying.then(async (): Promise<ApplyResult> => {
         let next: ProxyState;
         try {
           next = buildState(snapshot);
         } catch (err) {
-          log.error('snapshot rejected; keeping the last good one', { version: snapshot.version, error: (err as Error).message });
-          return;
+          const error = (err as Error).message;
+          log.error('snapshot rejected; keeping the last good one', { version: snapshot.version, error });
+          return { applied: false, error };
         }
         const previous = state;
         await syncListeners(snapshot).catch((err: Error) => log.error('listener update failed', { error: err.message }));
         state = next;
         clusters.retire(previous.clusters, next.clusters);
         log.info('snapshot applied', { version: snapshot.version });
+        return { applied: true };
       });
+      applying = result.then(() => undefined);
+      return result;
     },
     async drain(): Promise<void> {
       if (draining) return;
