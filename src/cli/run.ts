@@ -22,6 +22,11 @@ const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/proxy.js')).command,
   },
   {
+    name: 'run',
+    summary: 'run a whole mesh on this machine (-f mesh.yaml)',
+    load: async () => (await import('./commands/run.js')).command,
+  },
+  {
     name: 'version',
     summary: 'print the version of maille',
     load: async () => (await import('./commands/version.js')).command,

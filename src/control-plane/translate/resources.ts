@@ -5,6 +5,7 @@ import type { DestinationRule } from '../../api/destination-rule.js';
 import type { GRPCRoute } from '../../api/grpc-route.js';
 import type { HTTPRoute } from '../../api/http-route.js';
 import type { Gateway } from '../../api/istio-gateway.js';
+import type { PeerAuthentication } from '../../api/peer-authentication.js';
 import type { ServiceEntry } from '../../api/service-entry.js';
 import type { VirtualService } from '../../api/virtual-service.js';
 
@@ -21,12 +22,13 @@ export interface ResourceIndex {
   readonly serviceEntries: readonly Aged<ServiceEntry>[];
   readonly httpRoutes: readonly Aged<HTTPRoute>[];
   readonly grpcRoutes: readonly Aged<GRPCRoute>[];
+  readonly peerAuthentications: readonly Aged<PeerAuthentication>[];
 }
 
 /**
- * Splits resources by kind, oldest first. Security kinds (PeerAuthentication,
- * AuthorizationPolicy, RequestAuthentication) and Mesh are not read here: the first are enforced
- * by the security layer, the second feeds the registry.
+ * Splits resources by kind, oldest first. PeerAuthentication is read because it decides the mTLS
+ * of listeners and clusters. AuthorizationPolicy and RequestAuthentication are not (the security
+ * layer enforces them), nor is Mesh (it feeds the registry).
  */
 export function indexResources(resources: readonly Resource[]): ResourceIndex {
   const index = {
@@ -36,6 +38,7 @@ export function indexResources(resources: readonly Resource[]): ResourceIndex {
     serviceEntries: [] as Aged<ServiceEntry>[],
     httpRoutes: [] as Aged<HTTPRoute>[],
     grpcRoutes: [] as Aged<GRPCRoute>[],
+    peerAuthentications: [] as Aged<PeerAuthentication>[],
   };
   resources.forEach((r, age) => {
     switch (r.kind) {
@@ -56,6 +59,9 @@ export function indexResources(resources: readonly Resource[]): ResourceIndex {
         break;
       case 'GRPCRoute':
         index.grpcRoutes.push({ resource: r, age });
+        break;
+      case 'PeerAuthentication':
+        index.peerAuthentications.push({ resource: r, age });
         break;
       default:
         break;

@@ -1,0 +1,117 @@
+// The control plane assembled: CA, registry, translate and discovery, reading like the diagram.
+//
+//   resources ─┐
+//   registry ──┼─ translate (per proxy) ─ discovery stream ─► proxies (ACK/NACK)
+//   CA ────────┘── sign (bootstrap token → SVID)
+//
+// Local mode runs it in the `maille run` process; workloads register when their proxy connects
+// (the launcher tells it in advance which ports each expected proxy got).
+import type { Resource } from '../api/kinds.js';
+import { openCertificateAuthority } from './ca/authority.js';
+import { createWorkloadKeyAndCsr } from './ca/csr.js';
+import { signWorkloadCsr } from './ca/issue.js';
+import type { CertificateAuthority, WorkloadIdentity } from './ca/types.js';
+import { CONTROL_PLANE_NAMESPACE, CONTROL_PLANE_SERVICE_ACCOUNT, type NodeInfo } from './discovery/protocol.js';
+import { startDiscoveryServer, type DiscoveryServer } from './discovery/server.js';
+import type { AffectedNodes } from './discovery/types.js';
+import { MemoryRegistry, type WorkloadRegistration } from './registry/index.js';
+import { translate, type ProxyNode } from './translate/index.js';
+import { createLogger } from '../proxy/telemetry/log.js';
+import { randomBytes } from 'node:crypto';
+
+const log = createLogger('control-plane');
+
+export interface ControlPlaneOptions {
+  stateDir: string;
+  trustDomain: string;
+  rootNamespace: string;
+  /** Discovery/CA port; 0 picks a free one. */
+  port: number;
+  resources: Resource[];
+  registry: MemoryRegistry;
+}
+
+/** What the launcher tells the control plane about a proxy it is about to start. */
+export interface ExpectedProxy {
+  node: ProxyNode;
+  identity: WorkloadIdentity;
+  /** Registered in the registry when the proxy connects; absent for gateways. */
+  workload?: WorkloadRegistration;
+}
+
+export interface ControlPlane {
+  readonly port: number;
+  readonly trustDomain: string;
+  trustBundlePem(): string;
+  /** Registers an expected proxy and returns its one-time bootstrap token. */
+  expect(proxy: ExpectedProxy, nodeId: string): string;
+  status(): ReturnType<DiscoveryServer['status']>;
+  close(): Promise<void>;
+}
+
+export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
+  const ca: CertificateAuthority = await openCertificateAuthority({ stateDir: opts.stateDir, trustDomain: opts.trustDomain });
+  const own = await createWorkloadKeyAndCsr();
+  const svid = await signWorkloadCsr(ca, own.csrPem, { trustDomain: opts.trustDomain, namespace: CONTROL_PLANE_NAMESPACE, serviceAccount: CONTROL_PLANE_SERVICE_ACCOUNT });
+
+  const expected = new Map<string, ExpectedProxy>(); // by node id
+  const tokens = new Map<string, { nodeId: string; identity: WorkloadIdentity }>();
+  const changeListeners: ((nodes: AffectedNodes) => void)[] = [];
+  opts.registry.onChange(() => changeListeners.forEach((cb) => cb('all')));
+
+  const server = await startDiscoveryServer({
+    port: opts.port,
+    host: '127.0.0.1',
+    certChainPem: svid.certificateChainPem,
+    keyPem: own.privateKeyPem,
+    trustBundlePem: svid.trustBundlePem,
+    trustDomain: opts.trustDomain,
+    authenticate: (token: string) => tokens.get(token)?.identity,
+    signer: {
+      sign: async (csrPem: string, identity: WorkloadIdentity) => {
+        const issued = await signWorkloadCsr(ca, csrPem, identity);
+        return { certChainPem: issued.certificateChainPem, trustBundlePem: issued.trustBundlePem };
+      },
+    },
+    provider: {
+      snapshotFor(node: NodeInfo) {
+        const proxy = expected.get(node.id);
+        if (!proxy) throw new Error(`unknown proxy ${node.id}: not started by this control plane`);
+        const result = translate({
+          resources: opts.resources,
+          registry: opts.registry.list(),
+          mesh: { trustDomain: opts.trustDomain, rootNamespace: opts.rootNamespace },
+          proxy: proxy.node,
+        });
+        for (const w of result.warnings) log.warn(w, { proxy: node.id });
+        return result.snapshot;
+      },
+      onChange(cb: (nodes: AffectedNodes) => void) {
+        changeListeners.push(cb);
+      },
+    },
+    onProxyConnected(node: NodeInfo) {
+      const w = expected.get(node.id)?.workload;
+      if (w) opts.registry.registerWorkload(w);
+    },
+    onProxyDisconnected() {
+      // Local mode keeps the endpoint until the launcher says the workload is gone: a proxy
+      // reconnecting (control plane restart) must not empty the clusters of its callers.
+    },
+    log,
+  });
+
+  return {
+    port: server.port,
+    trustDomain: opts.trustDomain,
+    trustBundlePem: () => ca.trustBundle.toPem(new Date()),
+    expect(proxy, nodeId) {
+      expected.set(nodeId, proxy);
+      const token = randomBytes(24).toString('base64url');
+      tokens.set(token, { nodeId, identity: proxy.identity });
+      return token;
+    },
+    status: () => server.status(),
+    close: () => server.close(),
+  };
+}
