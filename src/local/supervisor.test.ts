@@ -39,3 +39,21 @@ test('a process ignoring SIGTERM is killed after the grace period', async () => 
   assert.ok(Date.now() - t0 >= 150);
   assert.throws(() => process.kill(pid, 0));
 });
+
+test('stopping a shell command also stops what the shell started', async () => {
+  const lines: string[] = [];
+  const sup = new Supervisor({ out: (l) => lines.push(l), graceMs: 2000 });
+  sup.start({ name: 'sh', command: '/bin/sh', args: ['-c', `${node} -e 'console.log("pid " + process.pid); setInterval(() => {}, 1000)'; echo after`] });
+  await until(() => lines.some((l) => l.startsWith('[sh] pid ')), 10_000);
+  const inner = Number(lines.find((l) => l.startsWith('[sh] pid '))!.split(' ')[2]);
+  await sup.stop();
+  await until(() => {
+    try {
+      process.kill(inner, 0);
+      return false;
+    } catch {
+      return true;
+    }
+  }, 2000);
+  assert.throws(() => process.kill(inner, 0), 'the node process under the shell is gone');
+});

@@ -71,6 +71,9 @@ export class Supervisor {
       cwd: spec.cwd,
       env: { ...process.env, ...spec.env },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: a shell's children (`sh -c "cd x && node app.js"`) are stopped
+      // with it, not orphaned.
+      detached: true,
     });
     m.child = child;
     m.startedAt = Date.now();
@@ -103,15 +106,26 @@ export class Supervisor {
       if (!child || child.exitCode !== null || child.signalCode !== null) continue;
       waits.push(
         new Promise<void>((resolve) => {
-          const kill = setTimeout(() => child.kill('SIGKILL'), this.grace);
+          const kill = setTimeout(() => signalGroup(child, 'SIGKILL'), this.grace);
           child.once('exit', () => {
             clearTimeout(kill);
+            // The group leader is gone; make sure nothing it started lingers.
+            signalGroup(child, 'SIGKILL');
             resolve();
           });
-          child.kill('SIGTERM');
+          signalGroup(child, 'SIGTERM');
         }),
       );
     }
     await Promise.all(waits);
+  }
+}
+
+function signalGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    // already gone
   }
 }

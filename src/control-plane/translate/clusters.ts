@@ -8,12 +8,14 @@
 // Subsets are separate clusters, as in Istio, rather than the proxy's in-cluster subsets: a
 // DestinationRule subset may carry its own traffic policy (balancer, circuit breakers, outlier
 // detection), and those are per cluster in the snapshot. It also gives each subset its own
-// breaker counts and ejections, which is what Istio users observe.
+// breaker counts and ejections, which is what Istio users observe. And mesh mTLS is decided per
+// cluster, from the workloads of its subset (mesh-tls.ts).
 import type { Cluster, Endpoint } from '../../model/snapshot.js';
 import type { RegistrySnapshot } from '../registry/types.js';
 import type { CatalogPort, CatalogService } from './catalog.js';
 import type { DestinationRules } from './destination-rules.js';
-import { serviceEndpoints } from './endpoints.js';
+import { serviceEndpoints, serviceWorkloads } from './endpoints.js';
+import type { MeshTls } from './mesh-tls.js';
 import { compare } from './order.js';
 import { clusterSettings } from './policies.js';
 import { selects } from './visibility.js';
@@ -38,6 +40,7 @@ export class ClusterSet {
   constructor(
     private readonly registry: RegistrySnapshot,
     private readonly rules: DestinationRules,
+    private readonly meshTls: MeshTls,
     private readonly warnings: Warnings,
   ) {}
 
@@ -77,14 +80,18 @@ export class ClusterSet {
     if (r.kind === 'inbound') return withProtocol(name, r.protocol, [{ address: '127.0.0.1', port: r.port }]);
     const port: CatalogPort = r.service.ports.find((p) => p.port === r.port) ?? { port: r.port, kind: 'detect' };
     let endpoints = serviceEndpoints(this.registry, r.service, port, this.warnings);
+    let workloads = serviceWorkloads(this.registry, r.service);
     const rule = this.rules.forService(r.service);
     const subset = r.subset === undefined ? undefined : rule?.subsets.get(r.subset);
     if (r.subset !== undefined) {
       // An undefined subset was reported where it is referred to; its cluster stays empty.
       endpoints = subset === undefined ? [] : endpoints.filter((e) => selects(subset.subset.labels, e.labels ?? {}));
+      workloads = workloads && (subset === undefined ? [] : workloads.filter((w) => selects(subset.subset.labels, w.labels)));
     }
     const protocol = port.kind === 'http2' || r.http2 ? 'http2' : port.kind === 'tcp' ? 'tcp' : undefined;
-    return { ...withProtocol(name, protocol, endpoints), ...clusterSettings(rule?.trafficPolicy, subset?.source, r.port, this.warnings) };
+    const { settings, tls } = clusterSettings(rule?.trafficPolicy, subset?.source, r.port, this.warnings);
+    const mtls = this.meshTls.forCluster(name, r.service, workloads, tls);
+    return { ...withProtocol(name, protocol, endpoints), ...settings, ...(mtls ? { mtls } : {}) };
   }
 }
 

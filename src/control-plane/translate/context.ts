@@ -4,6 +4,8 @@ import type { RegistrySnapshot } from '../registry/types.js';
 import { buildCatalog, type Catalog } from './catalog.js';
 import { ClusterSet } from './clusters.js';
 import { DestinationRules } from './destination-rules.js';
+import { MeshTls } from './mesh-tls.js';
+import { PeerAuthentications } from './peer-authentication.js';
 import { indexResources, type ResourceIndex } from './resources.js';
 import type { GatewayCredential, MeshSettings, ProxyNode, TranslateInput } from './types.js';
 import { Warnings } from './warnings.js';
@@ -18,6 +20,8 @@ export interface Context {
   /** Services visible to the proxy (registry + exported ServiceEntries). */
   readonly catalog: Catalog;
   readonly rules: DestinationRules;
+  /** The mTLS mode each workload accepts (the proxy's own inbound side, and its destinations). */
+  readonly peers: PeerAuthentications;
   readonly clusters: ClusterSet;
 }
 
@@ -25,6 +29,8 @@ export function createContext(input: TranslateInput): Context {
   const warnings = new Warnings();
   const index = indexResources(input.resources);
   const rules = new DestinationRules(index.destinationRules, input.proxy, input.mesh.rootNamespace, warnings);
+  const peers = new PeerAuthentications(index.peerAuthentications, input.mesh.rootNamespace);
+  const meshTls = new MeshTls(input.registry, peers, input.mesh.trustDomain, warnings);
   return {
     proxy: input.proxy,
     mesh: input.mesh,
@@ -34,6 +40,7 @@ export function createContext(input: TranslateInput): Context {
     index,
     catalog: buildCatalog(input.registry, index.serviceEntries, input.proxy.namespace, warnings),
     rules,
-    clusters: new ClusterSet(input.registry, rules, warnings),
+    peers,
+    clusters: new ClusterSet(input.registry, rules, meshTls, warnings),
   };
 }

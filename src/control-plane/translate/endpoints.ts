@@ -33,17 +33,25 @@ function workloadsOf(registry: RegistrySnapshot, namespace: string, name: string
   return index.get(`${namespace}/${name}`) ?? [];
 }
 
-export function serviceEndpoints(registry: RegistrySnapshot, service: CatalogService, port: CatalogPort, warnings: Warnings): Endpoint[] {
+/**
+ * The sidecars behind a service's endpoints, or undefined when its endpoints are not sidecars
+ * (a ServiceEntry's addresses or DNS names). Same order as serviceEndpoints.
+ */
+export function serviceWorkloads(registry: RegistrySnapshot, service: CatalogService): readonly Workload[] | undefined {
   const source = service.source;
-  if (source.kind === 'registry') {
-    const { name, namespace } = source.service;
-    return workloadsOf(registry, namespace, name).map(workloadEndpoint);
-  }
+  if (source.kind === 'registry') return workloadsOf(registry, source.service.namespace, source.service.name);
   const entry = source.entry;
   const selector = entry.spec.workloadSelector;
-  if (selector) {
-    return registry.workloads.filter((w) => w.namespace === entry.metadata.namespace && selects(selector.labels, w.labels)).map(workloadEndpoint);
-  }
+  if (selector === undefined) return undefined;
+  return registry.workloads.filter((w) => w.namespace === entry.metadata.namespace && selects(selector.labels, w.labels));
+}
+
+export function serviceEndpoints(registry: RegistrySnapshot, service: CatalogService, port: CatalogPort, warnings: Warnings): Endpoint[] {
+  const workloads = serviceWorkloads(registry, service);
+  if (workloads !== undefined) return workloads.map(workloadEndpoint);
+  // Not sidecars, so a ServiceEntry with addresses or names.
+  if (service.source.kind !== 'service-entry') return [];
+  const entry = service.source.entry;
   const targetPort = port.targetPort ?? port.port;
   if (entry.spec.endpoints !== undefined && entry.spec.endpoints.length > 0) {
     const out: Endpoint[] = [];

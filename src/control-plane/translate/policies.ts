@@ -1,5 +1,5 @@
 // DestinationRule traffic policies → cluster settings (balancer, circuit breakers, outlier
-// detection, retry budget).
+// detection, retry budget), and the client TLS settings that mesh-tls.ts turns into the cluster's mTLS.
 //
 // Which policy applies to a cluster follows Istio's MergeTrafficPolicy: the rule's top-level
 // fields, replaced by its portLevelSettings for the cluster's port (a port entry replaces all of
@@ -25,6 +25,9 @@ type RetryBudgetSettings = NonNullable<TrafficPolicy['retryBudget']>;
 
 export type ClusterSettings = Pick<Cluster, 'loadBalancer' | 'connectionPool' | 'outlierDetection' | 'retryBudget'>;
 
+/** The `tls` of the traffic policy that applies to a cluster, and where it was written. */
+export type ClientTls = Sourced<ClientTlsSettings>;
+
 /** A field's value and where it was written. */
 interface Sourced<T> {
   readonly value: T;
@@ -42,7 +45,12 @@ interface Merged {
 
 const PORT_FIELDS = ['loadBalancer', 'connectionPool', 'outlierDetection', 'tls'] as const;
 
-export function clusterSettings(top: PolicySource | undefined, subset: PolicySource | undefined, port: number, warnings: Warnings): ClusterSettings {
+export function clusterSettings(
+  top: PolicySource | undefined,
+  subset: PolicySource | undefined,
+  port: number,
+  warnings: Warnings,
+): { settings: ClusterSettings; tls: ClientTls | undefined } {
   const warn: Warn = (s, field, message) => warnings.at(s.rule, field === '' ? s.path : `${s.path}.${field}`, message);
   const merged: Merged = {};
   for (const source of [top, subset]) {
@@ -62,12 +70,13 @@ export function clusterSettings(top: PolicySource | undefined, subset: PolicySou
     }
   }
   if (merged.tls) clientTls(merged.tls, warn);
-  return clean({
+  const settings = clean({
     loadBalancer: merged.loadBalancer && loadBalancer(merged.loadBalancer, warn),
     connectionPool: merged.connectionPool && connectionPool(merged.connectionPool, warn),
     outlierDetection: merged.outlierDetection && outlierDetection(merged.outlierDetection, warn),
     retryBudget: merged.retryBudget && retryBudget(merged.retryBudget.value),
   });
+  return { settings, tls: merged.tls };
 }
 
 type Warn = (s: Sourced<unknown>, field: string, message: string) => void;
@@ -169,7 +178,7 @@ function retryBudget(rb: RetryBudgetSettings): RetryBudget {
 
 function clientTls(s: Sourced<ClientTlsSettings>, warn: Warn): void {
   const mode = s.value.mode;
-  // ISTIO_MUTUAL and DISABLE are about mesh mTLS, which comes with the security layer.
+  // ISTIO_MUTUAL and DISABLE (Istio's default mode when tls is written) are mesh mTLS: mesh-tls.ts.
   if (mode === 'SIMPLE' || mode === 'MUTUAL') warn(s, 'mode', `TLS origination (${mode}) is not supported yet; requests are sent in plaintext`);
 }
 

@@ -1,5 +1,7 @@
 // A sidecar's inbound side: the listener other sidecars send this workload's traffic to, which
-// hands every request (and any opaque TCP connection) to the app on loopback.
+// hands every request (and any opaque TCP connection) to the app on loopback. PeerAuthentication
+// decides whether it requires mTLS (STRICT), also accepts plaintext (PERMISSIVE) or takes
+// plaintext only (DISABLE: no `mtls` on the listener).
 import type { Cluster, Listener, RouteConfig } from '../../model/snapshot.js';
 import type { Context } from './context.js';
 import type { SidecarNode } from './types.js';
@@ -19,7 +21,14 @@ export function inboundParts(ctx: Context, node: SidecarNode): { listener: Liste
   }
   const protocol = appProtocol(ctx, workload.service, workload.namespace);
   const cluster = ctx.clusters.inbound(workload.appPort, protocol);
-  const base = { name: 'inbound', address: bindAddress(workload.address), port: node.ports.inbound, direction: 'inbound' as const };
+  const mode = ctx.peers.modeFor(workload, ctx.warnings);
+  const base = {
+    name: 'inbound',
+    address: bindAddress(workload.address),
+    port: node.ports.inbound,
+    direction: 'inbound' as const,
+    ...(mode === 'DISABLE' ? {} : { mtls: { mode } }),
+  };
   if (protocol === 'tcp') return { listener: { ...base, protocol: 'tcp', tcpCluster: cluster } };
   return {
     // Detection: HTTP is routed (and will be authorized and measured per request); anything else

@@ -48,6 +48,15 @@ const CASES: Case[] = [
   { name: 'service-entry', files: ['service-entry.yaml'], proxy: productpage },
   { name: 'route-actions', files: ['route-actions.yaml'], proxy: productpage },
   { name: 'conflicts', files: ['conflicts.yaml'], proxy: productpage },
+  // Mesh mTLS: PeerAuthentication (server side) and auto mTLS (client side).
+  { name: 'mtls-mesh-strict', files: ['mtls-mesh-strict.yaml'], proxy: productpage },
+  { name: 'mtls-mesh-strict-gateway', files: ['gateway-bookinfo.yaml', 'mtls-mesh-strict.yaml'], proxy: () => ingressGateway() },
+  { name: 'mtls-namespace-default', files: ['mtls-namespace.yaml'], proxy: productpage },
+  { name: 'mtls-namespace-other', files: ['mtls-namespace.yaml'], proxy: ledger },
+  { name: 'mtls-workload-productpage', files: [DR, 'reviews-50-v3.yaml', 'mtls-workload.yaml'], proxy: productpage },
+  { name: 'mtls-workload-ratings', files: ['mtls-workload.yaml'], proxy: (r) => sidecarOf(r, 'ratings-v1-0') },
+  { name: 'mtls-workload-details', files: ['mtls-workload.yaml'], proxy: (r) => sidecarOf(r, 'details-v1-0') },
+  { name: 'mtls-destination-rules', files: ['mtls-destination-rules.yaml'], proxy: productpage },
 ];
 
 const update = process.env.UPDATE_GOLDEN === '1';

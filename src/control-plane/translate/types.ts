@@ -25,7 +25,7 @@ export interface GatewayNode {
 export type ProxyNode = SidecarNode | GatewayNode;
 
 export interface MeshSettings {
-  /** SPIFFE trust domain (identities; used once mTLS settings reach the snapshot). */
+  /** SPIFFE trust domain: the identities clusters expect of meshed destinations. */
   readonly trustDomain: string;
   /** Mesh-wide configuration lives here (istio-system by default): e.g. fallback DestinationRules. */
   readonly rootNamespace: string;
