@@ -13,7 +13,7 @@ interface CommandEntry {
 const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'demo',
-    summary: 'run the demo apps behind a maille proxy with generated traffic',
+    summary: 'run the demo mesh (productpage → reviews v1/v2/v3) with generated traffic',
     load: async () => (await import('./commands/demo.js')).command,
   },
   {

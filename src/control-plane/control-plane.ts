@@ -1,8 +1,9 @@
 // The control plane assembled: CA, registry, translate and discovery, reading like the diagram.
 //
-//   resources ─┐
-//   registry ──┼─ translate (per proxy) ─ discovery stream ─► proxies (ACK/NACK)
-//   CA ────────┘── sign (bootstrap token → SVID)
+//   mesh file ─┐
+//   API ───────┴─ store ─┐
+//   registry ────────────┼─ translate (per proxy) ─ discovery stream ─► proxies (ACK/NACK)
+//   CA ──────────────────┘── sign (bootstrap token → SVID)
 //
 // Local mode runs it in the `maille run` process; workloads register when their proxy connects
 // (the launcher tells it in advance which ports each expected proxy got).
@@ -15,6 +16,8 @@ import { CONTROL_PLANE_NAMESPACE, CONTROL_PLANE_SERVICE_ACCOUNT, type NodeInfo }
 import { startDiscoveryServer, type DiscoveryServer } from './discovery/server.js';
 import type { AffectedNodes } from './discovery/types.js';
 import { MemoryRegistry, type WorkloadRegistration } from './registry/index.js';
+import { startApiServer, type ApiServer } from './sources/api-server.js';
+import { ResourceStore } from './sources/store.js';
 import { translate, type ProxyNode } from './translate/index.js';
 import { createLogger } from '../proxy/telemetry/log.js';
 import { randomBytes } from 'node:crypto';
@@ -27,8 +30,11 @@ export interface ControlPlaneOptions {
   rootNamespace: string;
   /** Discovery/CA port; 0 picks a free one. */
   port: number;
+  /** The mesh file's resources; those applied through the API are loaded from stateDir over them. */
   resources: Resource[];
   registry: MemoryRegistry;
+  /** Configuration API port (loopback); 0 (default) picks a free one, published in api.json. */
+  apiPort?: number;
 }
 
 /** What the launcher tells the control plane about a proxy it is about to start. */
@@ -42,6 +48,9 @@ export interface ExpectedProxy {
 export interface ControlPlane {
   readonly port: number;
   readonly trustDomain: string;
+  readonly store: ResourceStore;
+  /** Where `maille apply/get/delete` reach it (also in <stateDir>/api.json). */
+  readonly apiUrl: string;
   trustBundlePem(): string;
   /** Registers an expected proxy and returns its one-time bootstrap token. */
   expect(proxy: ExpectedProxy, nodeId: string): string;
@@ -50,6 +59,8 @@ export interface ControlPlane {
 }
 
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
+  // The store first: a state file that no longer loads stops the start before anything listens.
+  const store = await ResourceStore.open({ stateDir: opts.stateDir, fileResources: opts.resources });
   const ca: CertificateAuthority = await openCertificateAuthority({ stateDir: opts.stateDir, trustDomain: opts.trustDomain });
   const own = await createWorkloadKeyAndCsr();
   const svid = await signWorkloadCsr(ca, own.csrPem, { trustDomain: opts.trustDomain, namespace: CONTROL_PLANE_NAMESPACE, serviceAccount: CONTROL_PLANE_SERVICE_ACCOUNT });
@@ -58,6 +69,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const tokens = new Map<string, { nodeId: string; identity: WorkloadIdentity }>();
   const changeListeners: ((nodes: AffectedNodes) => void)[] = [];
   opts.registry.onChange(() => changeListeners.forEach((cb) => cb('all')));
+  // Any resource may matter to any proxy (a VirtualService of a host, a mesh-wide policy).
+  store.onChange(() => changeListeners.forEach((cb) => cb('all')));
 
   const server = await startDiscoveryServer({
     port: opts.port,
@@ -78,7 +91,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         const proxy = expected.get(node.id);
         if (!proxy) throw new Error(`unknown proxy ${node.id}: not started by this control plane`);
         const result = translate({
-          resources: opts.resources,
+          resources: store.resources(),
           registry: opts.registry.list(),
           mesh: { trustDomain: opts.trustDomain, rootNamespace: opts.rootNamespace },
           proxy: proxy.node,
@@ -101,9 +114,20 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     log,
   });
 
+  let api: ApiServer;
+  try {
+    api = await startApiServer({ store, proxies: () => server.status(), stateDir: opts.stateDir, port: opts.apiPort ?? 0 });
+  } catch (err) {
+    await server.close();
+    throw err;
+  }
+  log.info('configuration API listening', { url: api.url });
+
   return {
     port: server.port,
     trustDomain: opts.trustDomain,
+    store,
+    apiUrl: api.url,
     trustBundlePem: () => ca.trustBundle.toPem(new Date()),
     expect(proxy, nodeId) {
       expected.set(nodeId, proxy);
@@ -112,6 +136,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       return token;
     },
     status: () => server.status(),
-    close: () => server.close(),
+    async close() {
+      await api.close();
+      await server.close();
+    },
   };
 }

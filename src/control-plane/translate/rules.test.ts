@@ -122,7 +122,8 @@ describe('registry data in the snapshot', () => {
     r.registerWorkload({ id: 'db-0', service: 'db', address: '10.0.0.5', inboundPort: 15006, appPort: 5432 });
     const { snapshot } = run([], (reg) => sidecarOf(reg, 'db-0'), r.list());
     assert.deepEqual(snapshot.routeConfigs?.find((rc) => rc.name === 'outbound')?.virtualHosts, []);
-    assert.deepEqual(snapshot.listeners[1], { name: 'inbound', address: '0.0.0.0', port: 15006, direction: 'inbound', protocol: 'tcp', tcpCluster: 'inbound|5432||' });
+    // PERMISSIVE (no PeerAuthentication): TCP clients with and without mesh mTLS both get through.
+    assert.deepEqual(snapshot.listeners[1], { name: 'inbound', address: '0.0.0.0', port: 15006, direction: 'inbound', mtls: { mode: 'PERMISSIVE' }, protocol: 'tcp', tcpCluster: 'inbound|5432||' });
     assert.deepEqual(cluster(snapshot, 'inbound|5432||'), { name: 'inbound|5432||', protocol: 'tcp', endpoints: [{ address: '127.0.0.1', port: 5432 }] });
   });
 
