@@ -12,14 +12,34 @@ interface CommandEntry {
 
 const COMMANDS: readonly CommandEntry[] = [
   {
+    name: 'apply',
+    summary: 'apply resources to the running control plane (-f FILE)',
+    load: async () => (await import('./commands/apply.js')).command,
+  },
+  {
+    name: 'delete',
+    summary: 'delete an applied resource (KIND NAME)',
+    load: async () => (await import('./commands/delete.js')).command,
+  },
+  {
     name: 'demo',
     summary: 'run the demo mesh (productpage → reviews v1/v2/v3) with generated traffic',
     load: async () => (await import('./commands/demo.js')).command,
   },
   {
+    name: 'get',
+    summary: 'list resources of a kind (KIND [NAME])',
+    load: async () => (await import('./commands/get.js')).command,
+  },
+  {
     name: 'proxy',
     summary: 'run a proxy from a snapshot file (--config FILE)',
     load: async () => (await import('./commands/proxy.js')).command,
+  },
+  {
+    name: 'proxy-status',
+    summary: 'list proxies, their config versions and sync state',
+    load: async () => (await import('./commands/proxy-status.js')).command,
   },
   {
     name: 'run',

@@ -14,7 +14,9 @@ const server = createServer((req, res) => {
     res.writeHead(503, { 'content-type': 'text/plain' }).end(`reviews ${version} is having a bad moment\n`);
     return;
   }
-  const body = JSON.stringify({ service: 'reviews', version, stars, path: req.url });
+  // The caller's mesh identity, as the sidecar verified it over mTLS (absent for plaintext).
+  const caller = req.headers['x-forwarded-client-cert'];
+  const body = JSON.stringify({ service: 'reviews', version, stars, path: req.url, caller });
   res.writeHead(200, { 'content-type': 'application/json', 'x-version': version }).end(body);
 });
 server.listen(port, '127.0.0.1', () => console.log(`reviews ${version} listening on 127.0.0.1:${port}`));

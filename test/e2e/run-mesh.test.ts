@@ -51,7 +51,10 @@ test('maille run: Istio routing between real workloads, then Ctrl-C stops everyt
         throw new Error(`request ${i} through the client sidecar (${outbound}): ${e.message}\n${lines.join('\n')}`);
       });
       assert.equal(r.status, 200);
-      versions[JSON.parse(r.body).version as 'v1' | 'v2']++;
+      const seen = JSON.parse(r.body);
+      versions[seen.version as 'v1' | 'v2']++;
+      // Sidecar to sidecar is mTLS: the reviews app learns the caller's SPIFFE identity.
+      assert.equal(seen.caller, 'URI=spiffe://cluster.local/ns/default/sa/client');
     }
     // 50/50 from the VirtualService: Binomial(100, 0.5), ±5 sd.
     assert.ok(versions.v1 >= 25 && versions.v1 <= 75, JSON.stringify(versions));

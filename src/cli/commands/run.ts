@@ -41,6 +41,7 @@ export const command: Command = {
       out: (l) => ctx.out(l),
     });
     formatWorkloadTable(mesh.workloads, mesh.controlPlane.port).forEach((l) => ctx.out(l));
+    ctx.out(`configuration API ${mesh.controlPlane.apiUrl} (maille apply/get/delete/proxy-status --state-dir ${o['state-dir']})`);
     const signal = await stop.promise;
     ctx.out(`${signal}: stopping`);
     await mesh.stop();
