@@ -42,9 +42,9 @@ describe('runCli', () => {
     assert.deepEqual(await cli('proxxy'), {
       code: 1,
       stdout: [],
-      stderr: ['maille: unknown command "proxxy" (commands: demo, proxy, version, help)'],
+      stderr: ['maille: unknown command "proxxy" (commands: analyze, apply, delete, demo, get, proxy, proxy-status, run, version, help)'],
     });
-    assert.deepEqual((await cli('help', 'nope')).stderr, ['maille: unknown command "nope" (commands: demo, proxy, version, help)']);
+    assert.deepEqual((await cli('help', 'nope')).stderr, ['maille: unknown command "nope" (commands: analyze, apply, delete, demo, get, proxy, proxy-status, run, version, help)']);
   });
 
   it('reports bad arguments in one line naming the command', async () => {

@@ -12,6 +12,11 @@ interface CommandEntry {
 
 const COMMANDS: readonly CommandEntry[] = [
   {
+    name: 'analyze',
+    summary: 'validate configuration files offline and cross-check them (-f FILE…)',
+    load: async () => (await import('./commands/analyze.js')).command,
+  },
+  {
     name: 'apply',
     summary: 'apply resources to the running control plane (-f FILE)',
     load: async () => (await import('./commands/apply.js')).command,

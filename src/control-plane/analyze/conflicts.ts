@@ -72,8 +72,12 @@ function peerAuthentications(list: readonly Located<PeerAuthentication>[], rootN
     const ns = newer.resource.metadata.namespace;
     const older = wide.slice(0, n).find((o) => o.resource.metadata.namespace === ns);
     if (older === undefined) return;
-    const scope = ns === rootNamespace ? `the mesh (root namespace ${ns}) already has a mesh-wide` : `namespace ${ns} already has a namespace-wide`;
-    out.push(findingAt(newer, ['spec'], 'error', `${scope} PeerAuthentication, ${mention(older)}; only the oldest applies, so this one is ignored; merge them into one, or give this one a selector`));
+    // In the root namespace a selector would make it apply to nothing, so merging is the only fix.
+    const [scope, fix] =
+      ns === rootNamespace
+        ? [`the mesh (root namespace ${ns}) already has a mesh-wide`, 'merge them into one']
+        : [`namespace ${ns} already has a namespace-wide`, 'merge them into one, or give this one a selector'];
+    out.push(findingAt(newer, ['spec'], 'error', `${scope} PeerAuthentication, ${mention(older)}; only the oldest applies, so this one is ignored; ${fix}`));
   });
   return out;
 }

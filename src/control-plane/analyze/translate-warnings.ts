@@ -39,7 +39,7 @@ function toFinding(line: string, resources: readonly Located[], mesh: Located): 
   const loc = m ? resources.find((l) => sameResource(l.resource, m[1], m[2], m[3])) : undefined;
   if (m && loc) return findingAt(loc, parsePath(m[4]), 'warning', m[5]);
   // About no one resource (a route table, a sidecar): it belongs to the mesh as a whole.
-  return { ...findingAt(mesh, [], 'warning', line), path: null };
+  return findingAt(mesh, [], 'warning', line);
 }
 
 function sameResource(r: Resource, kind: string, namespace: string, name: string): boolean {

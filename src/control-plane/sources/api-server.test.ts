@@ -44,7 +44,7 @@ describe('configuration API', () => {
   });
 
   it('refuses every call without the right token (401), and changes nothing', async () => {
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: api.token }, { authorization: `Bearer ${api.token}x` }]) {
+    for (const headers of [{} as Record<string, string>, { authorization: 'Bearer wrong' }, { authorization: api.token }, { authorization: `Bearer ${api.token}x` }]) {
       for (const [method, path, body] of [['GET', '/resources'], ['GET', '/proxies'], ['POST', '/apply', VS], ['DELETE', '/resources/vs/default/reviews']]) {
         const r = await call(`${api.url}${path}`, { method, headers, body });
         assert.equal(r.status, 401, `${method} ${path} with ${JSON.stringify(headers)}`);

@@ -13,7 +13,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { findKind } from '../../api/kinds.js';
 import { ConfigError, parseResources } from '../../api/load.js';
-import { removeStateFile, SECRET_MODE, writeFileAtomic } from '../ca/state-files.js';
+import { readStateFileIfExists, removeStateFile, SECRET_MODE, writeFileAtomic } from '../ca/state-files.js';
 import type { ProxyStatus } from '../discovery/types.js';
 import { apiFilePath, type ApiEndpoint } from './api-file.js';
 import { StoreError, type ResourceStore } from './store.js';
@@ -133,8 +133,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     token,
     close() {
       closed ??= (async () => {
-        // The file goes first: a CLI must not find a control plane that is shutting down.
-        await removeStateFile(file).catch(() => {});
+        // The file goes first: a CLI must not find a control plane that is shutting down. Only if
+        // it is still ours: another `maille run` on the same state directory may have replaced it.
+        const current = await readStateFileIfExists(file).catch(() => undefined);
+        if (current !== undefined && current.includes(JSON.stringify(token))) await removeStateFile(file).catch(() => {});
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
