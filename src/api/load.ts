@@ -166,7 +166,7 @@ function syntaxLine(file: string, e: YAMLError): string {
 }
 
 /** The line of the deepest part of `path` present in the document (a missing field: its parent). */
-function lineOfPath(doc: Document, lines: LineCounter, path: FieldPath): number | undefined {
+export function lineOfPath(doc: Document, lines: LineCounter, path: FieldPath): number | undefined {
   const lineAt = (node: unknown) => {
     const range = (node as { range?: [number, number, number] } | null)?.range;
     return range ? lines.linePos(range[0]).line : undefined;

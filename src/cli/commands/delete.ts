@@ -1,6 +1,6 @@
 // `maille delete KIND NAME [-n NS]`: removes an applied resource from the running control plane.
 // A resource the mesh file also defines falls back to the file's version.
-import { findKind, KINDS } from '../../api/kinds.js';
+import { kindArg } from '../kind-arg.js';
 import { ArgsError, formatOptions, parseArgs, type OptionSpecs } from '../args.js';
 import type { Command } from '../command.js';
 
@@ -20,8 +20,7 @@ export const command: Command = {
     }
     const [kindName, name] = positionals;
     if (name === undefined) throw new ArgsError('needs KIND and NAME, e.g. maille delete virtualservice reviews');
-    const kind = findKind(kindName);
-    if (!kind) throw new ArgsError(`unknown kind ${JSON.stringify(kindName)} (kinds: ${KINDS.filter((k) => k.kind !== 'Mesh').map((k) => k.plural).join(', ')})`);
+    const kind = kindArg(kindName);
     const { ApiClient } = await import('../../control-plane/sources/api-client.js');
     const client = await ApiClient.find(o['state-dir']);
     const { restored } = await client.delete(kind.kind, o.namespace, name);

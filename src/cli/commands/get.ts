@@ -1,6 +1,6 @@
 // `maille get KIND [NAME] [-n NS] [-o yaml|json]`: the resources the running control plane serves,
 // as kubectl shows them: a table, or the resources themselves (a List, or the one named).
-import { findKind, KINDS } from '../../api/kinds.js';
+import { kindArg } from '../kind-arg.js';
 import { ArgsError, formatOptions, outputOption, parseArgs, type OptionSpecs } from '../args.js';
 import type { Command } from '../command.js';
 import { printData } from '../output.js';
@@ -29,8 +29,7 @@ export const command: Command = {
     }
     const [kindName, name] = positionals;
     if (kindName === undefined) throw new ArgsError('needs a KIND, e.g. maille get virtualservices');
-    const kind = findKind(kindName);
-    if (!kind) throw new ArgsError(`unknown kind ${JSON.stringify(kindName)} (kinds: ${KINDS.filter((k) => k.kind !== 'Mesh').map((k) => k.plural).join(', ')})`);
+    const kind = kindArg(kindName);
     const { ApiClient } = await import('../../control-plane/sources/api-client.js');
     const client = await ApiClient.find(o['state-dir']);
     const items = await client.list({ kind: kind.kind, namespace: o.namespace, name });

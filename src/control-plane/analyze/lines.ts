@@ -1,29 +1,9 @@
 // Lines of fields in a YAML document, and field paths as translate writes them back into segments,
 // so a finding about `spec.http[0].route` points at the line where that route is written.
-import { isMap, isScalar, isSeq, type Document, type LineCounter } from 'yaml';
-import type { FieldPath, PathSegment } from '../../proxy/config/path.js';
+import type { PathSegment } from '../../proxy/config/path.js';
 
-/** The line of the deepest part of `path` present in the document (a missing field: its parent). */
-export function lineOfPath(doc: Document, lines: LineCounter, path: FieldPath): number | undefined {
-  const lineAt = (node: unknown) => {
-    const range = (node as { range?: [number, number, number] } | null)?.range;
-    return range ? lines.linePos(range[0]).line : undefined;
-  };
-  let node: unknown = doc.contents;
-  let line = lineAt(node);
-  for (const seg of path) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(seg));
-      if (!pair) break;
-      line = lineAt(pair.key) ?? line;
-      node = pair.value;
-    } else if (isSeq(node) && typeof seg === 'number' && seg < node.items.length) {
-      node = node.items[seg];
-      line = lineAt(node) ?? line;
-    } else break;
-  }
-  return line;
-}
+// The line lookup itself is the loader's (one walker for both).
+export { lineOfPath } from '../../api/load.js';
 
 /**
  * `spec.http[0].route[1]` or `selector["app.kubernetes.io/name"]` → segments: the inverse of
