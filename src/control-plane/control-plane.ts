@@ -8,6 +8,7 @@
 // Local mode runs it in the `maille run` process; workloads register when their proxy connects
 // (the launcher tells it in advance which ports each expected proxy got).
 import type { Resource } from '../api/kinds.js';
+import type { Snapshot } from '../model/snapshot.js';
 import { openCertificateAuthority } from './ca/authority.js';
 import { createWorkloadKeyAndCsr } from './ca/csr.js';
 import { signWorkloadCsr } from './ca/issue.js';
@@ -16,7 +17,7 @@ import { CONTROL_PLANE_NAMESPACE, CONTROL_PLANE_SERVICE_ACCOUNT, type NodeInfo }
 import { startDiscoveryServer, type DiscoveryServer } from './discovery/server.js';
 import type { AffectedNodes } from './discovery/types.js';
 import { MemoryRegistry, type WorkloadRegistration } from './registry/index.js';
-import { startApiServer, type ApiServer } from './sources/api-server.js';
+import { startApiServer, type ApiServer, type CertificateSummary, type ProxyConfig } from './sources/api-server.js';
 import { ResourceStore } from './sources/store.js';
 import { translate, type ProxyNode } from './translate/index.js';
 import { createLogger } from '../proxy/telemetry/log.js';
@@ -35,6 +36,8 @@ export interface ControlPlaneOptions {
   registry: MemoryRegistry;
   /** Configuration API port (loopback); 0 (default) picks a free one, published in api.json. */
   apiPort?: number;
+  /** Lifetime of workload certificates; default 24 h (short ones exercise rotation in tests). */
+  svidTtlMs?: number;
 }
 
 /** What the launcher tells the control plane about a proxy it is about to start. */
@@ -55,6 +58,8 @@ export interface ControlPlane {
   /** Registers an expected proxy and returns its one-time bootstrap token. */
   expect(proxy: ExpectedProxy, nodeId: string): string;
   status(): ReturnType<DiscoveryServer['status']>;
+  /** What `maille proxy-config` shows: the proxy's last snapshot (no private keys) and its certificate. */
+  proxyConfig(nodeId: string): ProxyConfig | undefined;
   close(): Promise<void>;
 }
 
@@ -67,6 +72,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
 
   const expected = new Map<string, ExpectedProxy>(); // by node id
   const tokens = new Map<string, { nodeId: string; identity: WorkloadIdentity }>();
+  // The snapshot last computed per node id, and the certificate last issued per SPIFFE ID (the
+  // signer is not told which node asked; proxies of one service account share the identity).
+  const lastSnapshots = new Map<string, Snapshot>();
+  const lastIssued = new Map<string, CertificateSummary>();
   const changeListeners: ((nodes: AffectedNodes) => void)[] = [];
   opts.registry.onChange(() => changeListeners.forEach((cb) => cb('all')));
   // Any resource may matter to any proxy (a VirtualService of a host, a mesh-wide policy).
@@ -82,7 +91,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     authenticate: (token: string) => tokens.get(token)?.identity,
     signer: {
       sign: async (csrPem: string, identity: WorkloadIdentity) => {
-        const issued = await signWorkloadCsr(ca, csrPem, identity);
+        const issued = await signWorkloadCsr(ca, csrPem, identity, opts.svidTtlMs);
+        lastIssued.set(issued.spiffeId, { spiffeId: issued.spiffeId, serialNumber: issued.serialNumber, notBefore: issued.notBefore.toISOString(), notAfter: issued.notAfter.toISOString() });
         return { certChainPem: issued.certificateChainPem, trustBundlePem: issued.trustBundlePem };
       },
     },
@@ -97,6 +107,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
           proxy: proxy.node,
         });
         for (const w of result.warnings) log.warn(w, { proxy: node.id });
+        lastSnapshots.set(node.id, result.snapshot);
         return result.snapshot;
       },
       onChange(cb: (nodes: AffectedNodes) => void) {
@@ -114,9 +125,34 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     log,
   });
 
+  const proxyConfig = (nodeId: string): ProxyConfig | undefined => {
+    const proxy = expected.get(nodeId);
+    if (!proxy) return undefined;
+    let snapshot = lastSnapshots.get(nodeId);
+    if (snapshot === undefined) {
+      // Not connected yet: what it would get now.
+      snapshot = translate({
+        resources: store.resources(),
+        registry: opts.registry.list(),
+        mesh: { trustDomain: opts.trustDomain, rootNamespace: opts.rootNamespace },
+        proxy: proxy.node,
+      }).snapshot;
+    }
+    const { trustDomain, namespace, serviceAccount } = proxy.identity;
+    const spiffeId = `spiffe://${trustDomain}/ns/${namespace}/sa/${serviceAccount}`;
+    const certificate = lastIssued.get(spiffeId);
+    return {
+      nodeId,
+      spiffeId,
+      snapshot: withoutPrivateKeys(snapshot),
+      ...(certificate ? { certificate } : {}),
+      trustBundle: { roots: ca.trustBundle.trusted(new Date()).length },
+    };
+  };
+
   let api: ApiServer;
   try {
-    api = await startApiServer({ store, proxies: () => server.status(), stateDir: opts.stateDir, port: opts.apiPort ?? 0 });
+    api = await startApiServer({ store, proxies: () => server.status(), proxyConfig, stateDir: opts.stateDir, port: opts.apiPort ?? 0 });
   } catch (err) {
     await server.close();
     throw err;
@@ -136,9 +172,23 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       return token;
     },
     status: () => server.status(),
+    proxyConfig,
     async close() {
       await api.close();
       await server.close();
     },
+  };
+}
+
+/** A snapshot fit to leave the process: gateway listeners' private keys are dropped. */
+function withoutPrivateKeys(snapshot: Snapshot): Snapshot {
+  return {
+    ...snapshot,
+    listeners: snapshot.listeners.map((l) => {
+      if (l.tls?.privateKeyPem === undefined) return l;
+      // eslint-disable-next-line @typescript-eslint/no-unused-vars
+      const { privateKeyPem, ...tls } = l.tls;
+      return { ...l, tls };
+    }),
   };
 }
