@@ -42,6 +42,11 @@ const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/proxy.js')).command,
   },
   {
+    name: 'proxy-config',
+    summary: "show a proxy's routes, clusters, endpoints or certificate (WORKLOAD routes|clusters|endpoints|secret|all)",
+    load: async () => (await import('./commands/proxy-config.js')).command,
+  },
+  {
     name: 'proxy-status',
     summary: 'list proxies, their config versions and sync state',
     load: async () => (await import('./commands/proxy-status.js')).command,
@@ -50,6 +55,11 @@ const COMMANDS: readonly CommandEntry[] = [
     name: 'run',
     summary: 'run a whole mesh on this machine (-f mesh.yaml)',
     load: async () => (await import('./commands/run.js')).command,
+  },
+  {
+    name: 'tls-check',
+    summary: 'check mTLS between a workload and its destinations (WORKLOAD [SERVICE])',
+    load: async () => (await import('./commands/tls-check.js')).command,
   },
   {
     name: 'version',

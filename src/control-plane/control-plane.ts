@@ -169,6 +169,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       expected.set(nodeId, proxy);
       const token = randomBytes(24).toString('base64url');
       tokens.set(token, { nodeId, identity: proxy.identity });
+      // A proxy may already be connected (it reconnected before a restarted launcher registered it
+      // again): give it its snapshot now instead of waiting for the next change.
+      changeListeners.forEach((cb) => cb(new Set([nodeId])));
       return token;
     },
     status: () => server.status(),

@@ -5,9 +5,10 @@ import { ConfigError } from '../../api/load.js';
 import { readStateFileIfExists } from '../ca/state-files.js';
 import type { ProxyStatus } from '../discovery/types.js';
 import { apiFilePath, isApiEndpoint, type ApiEndpoint } from './api-file.js';
+import type { CertificateSummary, ProxyConfig } from './api-server.js';
 import type { ApplyOutcome, Origin, StoredResource } from './store.js';
 
-export type { ApplyOutcome, Origin, StoredResource };
+export type { ApplyOutcome, CertificateSummary, Origin, ProxyConfig, StoredResource };
 
 /** The API refused the call; `problems` are the one-line validation errors of a refused apply. */
 export class ApiError extends Error {
@@ -60,6 +61,10 @@ export class ApiClient {
 
   async proxies(): Promise<ProxyStatus[]> {
     return ((await this.call('GET', '/proxies')) as { proxies: ProxyStatus[] }).proxies;
+  }
+
+  async proxyConfig(nodeId: string): Promise<ProxyConfig> {
+    return (await this.call('GET', `/proxies/${encodeURIComponent(nodeId)}/config`)) as ProxyConfig;
   }
 
   private call(method: string, path: string, body?: string, source = 'control plane'): Promise<unknown> {

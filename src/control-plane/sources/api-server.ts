@@ -8,12 +8,14 @@
 //   GET    /resources?kind=&namespace=&name=
 //   DELETE /resources/KIND/NAMESPACE/NAME
 //   GET    /proxies                          discovery's per-proxy sync status
+//   GET    /proxies/NODE_ID/config           the proxy's last snapshot and certificate summary
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { findKind } from '../../api/kinds.js';
 import { ConfigError, parseResources } from '../../api/load.js';
 import { readStateFileIfExists, removeStateFile, SECRET_MODE, writeFileAtomic } from '../ca/state-files.js';
+import type { Snapshot } from '../../model/snapshot.js';
 import type { ProxyStatus } from '../discovery/types.js';
 import { apiFilePath, type ApiEndpoint } from './api-file.js';
 import { StoreError, type ResourceStore } from './store.js';
@@ -21,9 +23,31 @@ import { StoreError, type ResourceStore } from './store.js';
 /** Larger than any configuration a person writes; small enough that a mistake cannot eat memory. */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
+/** The certificate last issued for an identity: public facts only, never a key. */
+export interface CertificateSummary {
+  spiffeId: string;
+  serialNumber: string;
+  /** ISO 8601. */
+  notBefore: string;
+  notAfter: string;
+}
+
+/** `GET /proxies/NODE_ID/config`: what `maille proxy-config` and `maille tls-check` read. */
+export interface ProxyConfig {
+  nodeId: string;
+  spiffeId: string;
+  /** The snapshot the control plane last computed for the proxy, without private keys. */
+  snapshot: Snapshot;
+  /** Absent until the proxy has asked for a certificate. */
+  certificate?: CertificateSummary;
+  trustBundle: { roots: number };
+}
+
 export interface ApiServerOptions {
   store: ResourceStore;
   proxies(): ProxyStatus[];
+  /** Undefined: no such proxy. Omitted: the call answers 404. */
+  proxyConfig?(nodeId: string): ProxyConfig | undefined;
   /** api.json goes here. */
   stateDir: string;
   /** 0 (default) picks a free port. */
@@ -106,6 +130,10 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       }
     } else if (route === 'GET /proxies' && parts.length === 1) {
       reply(res, 200, { proxies: opts.proxies() });
+    } else if (route === 'GET /proxies' && parts.length === 3 && parts[2] === 'config') {
+      const config = opts.proxyConfig?.(parts[1]);
+      if (config === undefined) throw new HttpError(404, 'MAILLE_ERR_NOT_FOUND', `no proxy ${JSON.stringify(parts[1])} (see maille proxy-status)`);
+      reply(res, 200, config);
     } else {
       throw new HttpError(404, 'MAILLE_ERR_NOT_FOUND', `no such call ${req.method} ${url.pathname}`);
     }

@@ -1,0 +1,224 @@
+// `maille proxy-config` and `maille tls-check` against a running `maille run`, as a user types
+// them: real CLI processes finding the configuration API through the state directory, and
+// PeerAuthentication / DestinationRule changes applied with `maille apply` showing up in the rows.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+
+const ROOT = join(import.meta.dirname, '../../..');
+const BIN = join(ROOT, 'bin/maille.js');
+
+const REVIEWS_DISABLE = `apiVersion: security.istio.io/v1
+kind: PeerAuthentication
+metadata: {name: reviews, namespace: default}
+spec:
+  selector: {matchLabels: {app: reviews}}
+  mtls: {mode: DISABLE}
+`;
+
+// The mesh file's subsets, plus mTLS forced on whatever the servers accept.
+const REVIEWS_ISTIO_MUTUAL = `apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: reviews}
+spec:
+  host: reviews
+  trafficPolicy:
+    tls: {mode: ISTIO_MUTUAL}
+  subsets:
+    - {name: v1, labels: {version: v1}}
+    - {name: v2, labels: {version: v2}}
+`;
+
+const CLIENT_ID = 'spiffe://cluster.local/ns/default/sa/client';
+const REVIEWS_ID = 'spiffe://cluster.local/ns/default/sa/reviews';
+const REVIEWS = 'reviews.default.svc.cluster.local';
+
+function maille(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { cwd: ROOT }, (err, stdout, stderr) => resolve({ code: err ? Number(err.code ?? 1) : 0, stdout, stderr }));
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Table rows after the header, split on runs of spaces (cells here hold no spaces). */
+function rowsOf(stdout: string): string[][] {
+  return stdout
+    .trimEnd()
+    .split('\n')
+    .slice(1)
+    .map((l) => l.split(/\s+/));
+}
+
+/** Runs the command until `ok` holds for its output, or fails after `ms` with the last output. */
+async function eventually(args: string[], ok: (out: { code: number; stdout: string; stderr: string }) => boolean, what: string, ms = 10_000): Promise<string> {
+  const deadline = Date.now() + ms;
+  let last = await maille(...args);
+  while (!ok(last) && Date.now() < deadline) {
+    await sleep(100);
+    last = await maille(...args);
+  }
+  assert.ok(ok(last), `${what}: ${JSON.stringify(last)}`);
+  return last.stdout;
+}
+
+/** `maille run` with all three proxies connected; the inbound port of each workload from its table. */
+async function startRun(stateDir: string): Promise<{ child: ChildProcess; inbound: Map<string, number>; lines: string[]; exited: Promise<number | null> }> {
+  const child = spawn(process.execPath, [BIN, 'run', '-f', 'examples/mesh.yaml', '--state-dir', stateDir, '--control-plane-port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
+  createInterface({ input: child.stderr! }).on('line', (l) => lines.push(l));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const deadline = Date.now() + 30_000;
+  while (lines.filter((l) => /\/proxy\] admin /.test(l)).length < 3 && Date.now() < deadline) await sleep(100);
+  const inbound = new Map<string, number>();
+  for (const name of ['client-v1-0', 'reviews-v1-0', 'reviews-v2-0']) {
+    const row = lines.find((l) => l.startsWith(`${name} `));
+    assert.ok(row, lines.join('\n'));
+    inbound.set(name, Number(row.split(/\s+/)[4]));
+  }
+  return { child, inbound, lines, exited };
+}
+
+test('maille proxy-config and tls-check against maille run; PeerAuthentication and DestinationRule changes show', async () => {
+  const stateDir = mkdtempSync(join(tmpdir(), 'maille-pc-'));
+  const dir = mkdtempSync(join(tmpdir(), 'maille-pc-files-'));
+  const disable = join(dir, 'pa-disable.yaml');
+  writeFileSync(disable, REVIEWS_DISABLE);
+  const mutual = join(dir, 'dr-mutual.yaml');
+  writeFileSync(mutual, REVIEWS_ISTIO_MUTUAL);
+  const sd = ['--state-dir', stateDir];
+
+  const run = await startRun(stateDir);
+  try {
+    // Synced: every proxy has ACKed, and the client knows both reviews endpoints.
+    await eventually(['proxy-status', ...sd], (r) => r.stdout.split('\n').filter((l) => / synced /.test(l)).length === 3, 'three proxies synced');
+    const initial = await eventually(
+      ['tls-check', 'client-v1-0', ...sd],
+      (r) => r.code === 0 && rowsOf(r.stdout).length === 3 && rowsOf(r.stdout).every((row) => row[3] === 'PERMISSIVE'),
+      'tls-check with every destination known',
+    );
+
+    // tls-check: one row per outbound cluster; auto mTLS to PERMISSIVE servers.
+    const lines = initial.trimEnd().split('\n');
+    assert.match(lines[0], /^HOST:PORT +SUBSET +CLIENT +SERVER +CLIENT IDENTITY +SERVER IDENTITIES +STATUS$/);
+    assert.deepEqual(rowsOf(initial), [
+      ['client.default.svc.cluster.local:8080', '-', 'mTLS', 'PERMISSIVE', CLIENT_ID, CLIENT_ID, 'OK'],
+      [`${REVIEWS}:9080`, 'v1', 'mTLS', 'PERMISSIVE', CLIENT_ID, REVIEWS_ID, 'OK'],
+      [`${REVIEWS}:9080`, 'v2', 'mTLS', 'PERMISSIVE', CLIENT_ID, REVIEWS_ID, 'OK'],
+    ]);
+    // A prefix names the one proxy it matches; SERVICE keeps that service's clusters only.
+    const onlyReviews = await maille('tls-check', 'client', 'reviews', '-o', 'json', ...sd);
+    assert.equal(onlyReviews.code, 0, onlyReviews.stderr);
+    const data = JSON.parse(onlyReviews.stdout) as { cluster: string; client: string; server: string[]; status: string }[];
+    assert.deepEqual(
+      data.map((r) => [r.cluster, r.client, r.server, r.status]),
+      [
+        [`outbound|9080|v1|${REVIEWS}`, 'mTLS', ['PERMISSIVE'], 'OK'],
+        [`outbound|9080|v2|${REVIEWS}`, 'mTLS', ['PERMISSIVE'], 'OK'],
+      ],
+    );
+
+    // proxy-config routes: the mesh file's header route and 50/50 split.
+    const routes = await maille('proxy-config', 'client-v1-0', 'routes', ...sd);
+    assert.equal(routes.code, 0, routes.stderr);
+    const routeLines = routes.stdout.trimEnd().split('\n');
+    assert.match(routeLines[0], /^ROUTE CONFIG +VIRTUAL HOST +DOMAINS +ROUTE +MATCH +DESTINATIONS$/);
+    const jason = routeLines.find((l) => l.includes(' default/reviews/0 '));
+    assert.match(jason ?? '', new RegExp(`^outbound +${REVIEWS}:9080 +reviews,reviews:9080 \\+6 more +default/reviews/0 +header end-user=jason +outbound\\|9080\\|v2\\|${REVIEWS}$`));
+    const split = routeLines.find((l) => l.includes(' default/reviews/1 '));
+    assert.match(split ?? '', new RegExp(` \\* +outbound\\|9080\\|v1\\|${REVIEWS}@50,outbound\\|9080\\|v2\\|${REVIEWS}@50$`));
+
+    // clusters: mTLS with the expected identities, one endpoint each.
+    const clusters = await maille('proxy-config', 'client-v1-0', 'clusters', ...sd);
+    assert.equal(clusters.code, 0, clusters.stderr);
+    const clusterLines = clusters.stdout.trimEnd().split('\n');
+    assert.match(clusterLines[0], /^NAME +PROTOCOL +LB +MTLS +ENDPOINTS$/);
+    for (const subset of ['v1', 'v2']) {
+      const row = clusterLines.find((l) => l.startsWith(`outbound|9080|${subset}|${REVIEWS} `));
+      assert.match(row ?? '', new RegExp(` +http1 +round_robin +yes \\(${REVIEWS_ID.replace(/[.]/g, '\\.')}\\) +1$`), clusters.stdout);
+    }
+
+    // endpoints: each reviews subset points at that workload's inbound port, with its labels.
+    const endpoints = await maille('proxy-config', 'client-v1-0', 'endpoints', ...sd);
+    assert.equal(endpoints.code, 0, endpoints.stderr);
+    assert.match(endpoints.stdout.split('\n')[0], /^CLUSTER +ENDPOINT +HEALTHY +LABELS$/);
+    const endpointRows = rowsOf(endpoints.stdout);
+    for (const subset of ['v1', 'v2']) {
+      assert.deepEqual(
+        endpointRows.filter((r) => r[0] === `outbound|9080|${subset}|${REVIEWS}`),
+        [[`outbound|9080|${subset}|${REVIEWS}`, `127.0.0.1:${run.inbound.get(`reviews-${subset}-0`)}`, 'yes', `app=reviews,version=${subset}`]],
+      );
+    }
+
+    // secret: the client's identity and its 24 h certificate, never a private key.
+    const secret = await maille('proxy-config', 'client-v1-0', 'secret', ...sd);
+    assert.equal(secret.code, 0, secret.stderr);
+    assert.match(secret.stdout.split('\n')[0], /^IDENTITY +SERIAL +NOT AFTER +TRUST ROOTS$/);
+    const [[identity, serial, notAfter, roots]] = rowsOf(secret.stdout);
+    assert.equal(identity, CLIENT_ID);
+    assert.match(serial, /^[0-9a-f]{16,}$/i);
+    const left = Date.parse(notAfter) - Date.now();
+    assert.ok(left > 23 * 3600_000 && left <= 24 * 3600_000 + 60_000, notAfter);
+    assert.equal(roots, '1');
+    const all = await maille('proxy-config', 'client-v1-0', 'all', ...sd);
+    assert.equal(all.code, 0, all.stderr);
+    const everything = JSON.parse(all.stdout) as { nodeId: string; spiffeId: string; snapshot: { clusters: unknown[] }; certificate: { serialNumber: string } };
+    assert.equal(everything.nodeId, 'client-v1-0');
+    assert.equal(everything.spiffeId, CLIENT_ID);
+    assert.equal(everything.certificate.serialNumber, serial);
+    assert.equal(everything.snapshot.clusters.length, 4);
+    assert.doesNotMatch(all.stdout, /PRIVATE KEY|privateKey/);
+    const yaml = await maille('proxy-config', 'client-v1-0', 'secret', '-o', 'yaml', ...sd);
+    assert.match(yaml.stdout, new RegExp(`^spiffeId: ${CLIENT_ID}\n`));
+
+    // Errors: one line each, exit 1.
+    assert.deepEqual(await maille('proxy-config', 'reviews', 'routes', ...sd), {
+      code: 1,
+      stdout: '',
+      stderr: 'maille: reviews names 2 proxies (reviews-v1-0, reviews-v2-0); give one of them\n',
+    });
+    assert.deepEqual(await maille('proxy-config', 'nope', 'routes', ...sd), { code: 1, stdout: '', stderr: 'maille: no proxy "nope" (see maille proxy-status)\n' });
+    assert.equal(
+      (await maille('proxy-config', 'client', 'listeners', ...sd)).stderr,
+      `maille: proxy-config: unknown section "listeners"; allowed: routes, clusters, endpoints, secret, all; see 'maille proxy-config --help'\n`,
+    );
+    assert.deepEqual(await maille('tls-check', 'client', 'ratings', ...sd), { code: 1, stdout: '', stderr: 'maille: client-v1-0 has no destination ratings\n' });
+
+    // PeerAuthentication DISABLE for reviews: the servers take plaintext only, and the client's
+    // auto mTLS follows them.
+    assert.equal((await maille('apply', '-f', disable, ...sd)).stdout, 'peerauthentication/default/reviews created\n');
+    const disabled = await eventually(
+      ['tls-check', 'client-v1-0', 'reviews', ...sd],
+      (r) => rowsOf(r.stdout).length === 2 && rowsOf(r.stdout).every((row) => row[3] === 'DISABLE'),
+      'SERVER DISABLE after the PeerAuthentication',
+    );
+    assert.deepEqual(rowsOf(disabled), [
+      [`${REVIEWS}:9080`, 'v1', 'plaintext', 'DISABLE', CLIENT_ID, '-', 'OK'],
+      [`${REVIEWS}:9080`, 'v2', 'plaintext', 'DISABLE', CLIENT_ID, '-', 'OK'],
+    ]);
+    // The client's own service keeps its mode.
+    assert.deepEqual(rowsOf((await maille('tls-check', 'client-v1-0', 'client', ...sd)).stdout).map((r) => [r[2], r[3], r[6]]), [['mTLS', 'PERMISSIVE', 'OK']]);
+
+    // A DestinationRule forcing ISTIO_MUTUAL against DISABLE servers: a conflict.
+    assert.equal((await maille('apply', '-f', mutual, ...sd)).stdout, 'destinationrule/default/reviews configured\n');
+    const conflict = await eventually(
+      ['tls-check', 'client-v1-0', 'reviews', ...sd],
+      (r) => rowsOf(r.stdout).length === 2 && rowsOf(r.stdout).every((row) => row[6] === 'CONFLICT'),
+      'CONFLICT with ISTIO_MUTUAL to DISABLE',
+    );
+    assert.deepEqual(rowsOf(conflict), [
+      [`${REVIEWS}:9080`, 'v1', 'mTLS', 'DISABLE', CLIENT_ID, REVIEWS_ID, 'CONFLICT'],
+      [`${REVIEWS}:9080`, 'v2', 'mTLS', 'DISABLE', CLIENT_ID, REVIEWS_ID, 'CONFLICT'],
+    ]);
+
+    run.child.kill('SIGINT');
+    assert.equal(await run.exited, 0);
+  } finally {
+    if (run.child.exitCode === null) run.child.kill('SIGKILL');
+  }
+});
