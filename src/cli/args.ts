@@ -57,16 +57,19 @@ export interface ParseSettings {
   maxPositionals?: number;
 }
 
+/** `--help` or `-h` among the options (not after `--`). The dispatcher answers it for every command. */
+export function wantsHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  const optionPart = end === -1 ? argv : argv.slice(0, end);
+  return optionPart.includes('--help') || optionPart.includes('-h');
+}
+
 export function parseArgs<const S extends OptionSpecs>(
   argv: readonly string[],
   specs: S,
   settings: ParseSettings = {},
 ): ParsedArgs<S> {
-  const end = argv.indexOf('--');
-  const optionPart = end === -1 ? argv : argv.slice(0, end);
-  if (optionPart.includes('--help') || optionPart.includes('-h')) {
-    return { options: {} as ParsedOptions<S>, positionals: [], help: true };
-  }
+  if (wantsHelp(argv)) return { options: {} as ParsedOptions<S>, positionals: [], help: true };
 
   const raw = new Map<string, string | true>();
   const positionals: string[] = [];

@@ -1,7 +1,7 @@
 // The CLI's dispatcher: `maille <command> [args]`. Each command lives in commands/<name>.ts and is
 // imported only when run, so `maille version` never loads the data plane.
 import { ConfigError } from '../proxy/config/config-error.js';
-import { ArgsError } from './args.js';
+import { ArgsError, wantsHelp } from './args.js';
 import type { CliContext, Command } from './command.js';
 
 interface CommandEntry {
@@ -101,7 +101,12 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   const entry = find(name === '--version' ? 'version' : name, ctx);
   if (!entry) return 1;
   try {
-    return await (await entry.load()).run(rest, ctx);
+    const command = await entry.load();
+    if (wantsHelp(rest)) {
+      command.help().forEach((l) => ctx.out(l));
+      return 0;
+    }
+    return await command.run(rest, ctx);
   } catch (err) {
     printError(ctx, entry.name, err);
     return 1;

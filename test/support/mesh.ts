@@ -1,7 +1,9 @@
 // Sidecars run in-process against an in-process control plane, for tests of the control plane's
 // behaviour under load (restart, certificate rotation).
+import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
-import type { ExpectedProxy } from '../../src/control-plane/control-plane.js';
+import type { ControlPlane, ExpectedProxy } from '../../src/control-plane/control-plane.js';
+import { runWithControlPlane, type ControlPlaneModeHandle } from '../../src/proxy/app/control-plane-mode.js';
 import type { NodeInfo } from '../../src/control-plane/discovery/protocol.js';
 
 export function freePort(): Promise<number> {
@@ -35,9 +37,6 @@ export async function sidecar(service: string, appPort: number): Promise<Sidecar
 }
 
 
-import { Agent, request } from 'node:http';
-import type { ControlPlane } from '../../src/control-plane/control-plane.js';
-import { runWithControlPlane, type ControlPlaneModeHandle } from '../../src/proxy/app/control-plane-mode.js';
 
 /** Starts each sidecar in control-plane mode against `cp`. */
 export function connectSidecars(cp: ControlPlane, sidecars: Sidecar[]): ControlPlaneModeHandle[] {

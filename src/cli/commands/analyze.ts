@@ -27,11 +27,7 @@ export const command: Command = {
   ],
 
   async run(argv, ctx) {
-    const { options: o, positionals, help } = parseArgs(argv, options, { maxPositionals: Number.MAX_SAFE_INTEGER });
-    if (help) {
-      this.help().forEach((l) => ctx.out(l));
-      return 0;
-    }
+    const { options: o, positionals } = parseArgs(argv, options, { maxPositionals: Number.MAX_SAFE_INTEGER });
     const files = [...(o.file !== undefined ? [o.file] : []), ...positionals];
     if (files.length === 0) throw new ArgsError('-f FILE is required');
     const { analyze, formatFinding, summary } = await import('../../control-plane/analyze/index.js');

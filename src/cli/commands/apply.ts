@@ -13,11 +13,7 @@ export const command: Command = {
   help: () => ['usage: maille apply -f FILE [--state-dir DIR]', '', 'Applies resources to the running control plane: all of them, or none if one is invalid.', '', ...formatOptions(options)],
 
   async run(argv, ctx) {
-    const { options: o, help } = parseArgs(argv, options);
-    if (help) {
-      this.help().forEach((l) => ctx.out(l));
-      return 0;
-    }
+    const { options: o } = parseArgs(argv, options);
     let text: string;
     try {
       text = readFileSync(o.file === '-' ? 0 : o.file, 'utf8');

@@ -13,11 +13,7 @@ export const command: Command = {
   help: () => ['usage: maille delete KIND NAME [-n NS] [--state-dir DIR]', '', 'Deletes a resource applied with maille apply.', '', ...formatOptions(options)],
 
   async run(argv, ctx) {
-    const { options: o, positionals, help } = parseArgs(argv, options, { maxPositionals: 2 });
-    if (help) {
-      this.help().forEach((l) => ctx.out(l));
-      return 0;
-    }
+    const { options: o, positionals } = parseArgs(argv, options, { maxPositionals: 2 });
     const [kindName, name] = positionals;
     if (name === undefined) throw new ArgsError('needs KIND and NAME, e.g. maille delete virtualservice reviews');
     const kind = kindArg(kindName);

@@ -16,11 +16,7 @@ export const command: Command = {
   help: () => ['usage: maille demo [options]', '', 'Runs the demo mesh (productpage → reviews v1/v2/v3) with generated traffic.', '', ...formatOptions(options)],
 
   async run(argv, ctx) {
-    const { options: opts, help } = parseArgs(argv, options);
-    if (help) {
-      this.help().forEach((l) => ctx.out(l));
-      return 0;
-    }
+    const { options: opts } = parseArgs(argv, options);
     const { runDemo } = await import('../../demo/mesh-demo.js');
     let onSignal: () => void = () => {};
     const stop = new Promise<void>((resolve) => (onSignal = resolve));

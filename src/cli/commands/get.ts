@@ -22,11 +22,7 @@ export const command: Command = {
   ],
 
   async run(argv, ctx) {
-    const { options: o, positionals, help } = parseArgs(argv, options, { maxPositionals: 2 });
-    if (help) {
-      this.help().forEach((l) => ctx.out(l));
-      return 0;
-    }
+    const { options: o, positionals } = parseArgs(argv, options, { maxPositionals: 2 });
     const [kindName, name] = positionals;
     if (kindName === undefined) throw new ArgsError('needs a KIND, e.g. maille get virtualservices');
     const kind = kindArg(kindName);

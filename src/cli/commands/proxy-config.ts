@@ -27,11 +27,7 @@ export const command: Command = {
   ],
 
   async run(argv, ctx) {
-    const { options: o, positionals, help } = parseArgs(argv, options, { maxPositionals: 2 });
-    if (help) {
-      this.help().forEach((l) => ctx.out(l));
-      return 0;
-    }
+    const { options: o, positionals } = parseArgs(argv, options, { maxPositionals: 2 });
     const [workload, sectionName] = positionals;
     if (workload === undefined) throw new ArgsError('needs a WORKLOAD, e.g. maille proxy-config client-v1-0 routes');
     if (sectionName === undefined) throw new ArgsError(`needs what to show after the workload: one of ${SECTIONS.join(', ')}`);

@@ -13,11 +13,7 @@ export const command: Command = {
   help: () => ['usage: maille proxy-status [-o json|yaml] [--state-dir DIR]', '', 'Lists the proxies of the running control plane and their sync state.', '', ...formatOptions(options)],
 
   async run(argv, ctx) {
-    const { options: o, help } = parseArgs(argv, options);
-    if (help) {
-      this.help().forEach((l) => ctx.out(l));
-      return 0;
-    }
+    const { options: o } = parseArgs(argv, options);
     const { ApiClient } = await import('../../control-plane/sources/api-client.js');
     const proxies = await (await ApiClient.find(o['state-dir'])).proxies();
     if (o.output) {

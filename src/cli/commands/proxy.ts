@@ -55,11 +55,7 @@ export const command: Command = {
   ],
 
   async run(argv, ctx) {
-    const { options: o, help } = parseArgs(argv, options);
-    if (help) {
-      this.help().forEach((l) => ctx.out(l));
-      return 0;
-    }
+    const { options: o } = parseArgs(argv, options);
     const cp = o['control-plane'];
     if ((o.config === undefined) === (cp === undefined)) throw new ArgsError('give exactly one of --config FILE, --control-plane HOST:PORT');
     if (cp !== undefined) {

@@ -17,11 +17,7 @@ export const command: Command = {
   help: () => ['usage: maille run -f mesh.yaml [options]', '', 'Runs a whole mesh on this machine: control plane, workloads and their sidecars.', '', ...formatOptions(options)],
 
   async run(argv, ctx) {
-    const { options: o, help } = parseArgs(argv, options);
-    if (help) {
-      this.help().forEach((l) => ctx.out(l));
-      return 0;
-    }
+    const { options: o } = parseArgs(argv, options);
     const { parseResources } = await import('../../api/load.js');
     const { runMesh, formatWorkloadTable } = await import('../../local/run-mesh.js');
     let text: string;

@@ -40,11 +40,7 @@ export const command: Command = {
   ],
 
   async run(argv, ctx) {
-    const { options: o, positionals, help } = parseArgs(argv, options, { maxPositionals: 2 });
-    if (help) {
-      this.help().forEach((l) => ctx.out(l));
-      return 0;
-    }
+    const { options: o, positionals } = parseArgs(argv, options, { maxPositionals: 2 });
     const [workload, service] = positionals;
     if (workload === undefined) throw new ArgsError('needs a WORKLOAD, e.g. maille tls-check client-v1-0');
     const { ApiClient } = await import('../../control-plane/sources/api-client.js');

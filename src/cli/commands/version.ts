@@ -10,11 +10,7 @@ export const command: Command = {
   help: () => ['usage: maille version [-o json|yaml]', '', 'Prints the version of maille.', '', ...formatOptions(options)],
 
   async run(argv, ctx) {
-    const { options: opts, help } = parseArgs(argv, options);
-    if (help) {
-      this.help().forEach((l) => ctx.out(l));
-      return 0;
-    }
+    const { options: opts } = parseArgs(argv, options);
     const { version } = packageInfo();
     if (opts.output) printData(ctx, opts.output, { version });
     else ctx.out(`maille ${version}`);

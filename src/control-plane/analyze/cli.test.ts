@@ -1,29 +1,13 @@
 // `maille analyze` as a user runs it: the real process, its lines and its exit code.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { after, describe, it } from 'node:test';
-import { packageInfo } from '../../cli/package-info.js';
+import { runMaille } from '../../cli/testing.js';
 import { MESH, TempFiles } from './testing.js';
 
-const { root } = packageInfo();
 const files = new TempFiles();
 after(() => files.remove());
 
-function maille(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const maille = runMaille;
 
 const route = (spec: string) => `${MESH}---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: reviews}\nspec:\n  hosts: [reviews]\n${spec}`;
 

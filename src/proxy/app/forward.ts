@@ -36,9 +36,8 @@ export class Forwarding {
   private readonly body: ReplayableBody | undefined;
   private readonly hashKey: string | undefined;
   private holdsRequestSlot = false;
-  /** The endpoint of the last failed try: a retry goes elsewhere when it can (as Istio does). */
-  private lastFailed: EndpointState | undefined;
-  private failedEp: EndpointState | undefined;
+  /** The endpoint of the last try: the next one goes elsewhere when it can (as Istio does). */
+  private previousEp: EndpointState | undefined;
 
   constructor(
     private readonly req: DownstreamRequest,
@@ -83,7 +82,7 @@ export class Forwarding {
       );
     }
     this.holdsRequestSlot = true;
-    const ep = c.pick(this.dest.subset, this.hashKey, this.lastFailed);
+    const ep = c.pick(this.dest.subset, this.hashKey, this.previousEp);
     if (!ep) {
       return this.fail(
         new ProxyError(
@@ -222,7 +221,6 @@ export class Forwarding {
 
   private retry(lastError?: ProxyError): void {
     const c = this.cluster;
-    this.lastFailed = this.failedEp;
     if (!c.acquireRetry()) {
       c.metrics.breakerTrip('retries');
       return this.fail(lastError ?? new ProxyError('MAILLE_ERR_BREAKER_OPEN', 503, `retry not sent: cluster ${c.name} has ${c.limits.maxRetries} retries in flight (connectionPool maxRetries)`));
@@ -271,7 +269,7 @@ export class Forwarding {
   private endTry(): void {
     this.clearTryTimer();
     if (this.currentEp) {
-      this.failedEp = this.currentEp;
+      this.previousEp = this.currentEp;
       this.currentEp.active--;
       this.currentEp = undefined;
     }

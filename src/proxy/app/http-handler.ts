@@ -61,7 +61,7 @@ function dispatch(s: ProxyState, req: DownstreamRequest, res: DownstreamResponse
     body: req.body ? { encoding: req.body.encoding, length: req.body.length } : undefined,
     upgrade: req.upgrade,
   };
-  const fwd = new Forwarding(req, res, route, dest, cluster, out, s.metrics.forRoute(route.name, cluster.name));
+  const fwd = new Forwarding(req, res, route, dest, cluster, out, s.routeMetrics(route, dest));
   res.onDownstreamClose = () => fwd.cancel();
   if (route.mirrors.length > 0) startMirrors(route, out, fwd.replayBody, s.clusters);
   fwd.start();

@@ -6,9 +6,9 @@
 //                      └─ TCP ───────────────────────────────────────────────────────────→ cluster endpoint
 import type { Snapshot } from '../../model/snapshot.js';
 import { compileRouteConfig } from '../router/compile.js';
-import type { CompiledRouteTable } from '../router/types.js';
+import type { CompiledDestination, CompiledRoute, CompiledRouteTable } from '../router/types.js';
 import { createFaultFilter } from '../filters/fault/filter.js';
-import { ProxyMetrics } from '../telemetry/proxy-metrics.js';
+import { ProxyMetrics, type RouteMetrics } from '../telemetry/proxy-metrics.js';
 import { createLogger, setLogLevel, type LogLevel } from '../telemetry/log.js';
 import { startAdminServer } from './admin.js';
 import { ClusterSet } from './cluster-set.js';
@@ -59,7 +59,14 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     for (const rc of snapshot.routeConfigs ?? []) routeTables.set(rc.name, compileRouteConfig(rc));
     const tlsContexts = buildTlsContexts(snapshot.listeners);
     const live = clusters.apply(snapshot.clusters ?? []);
-    return { version: snapshot.version, snapshot, routeTables, clusters: live, filters, metrics, tlsContexts, identity: opts.identity };
+    // Compiled destinations live as long as this state, so an identity map is the whole cache.
+    const handles = new WeakMap<CompiledDestination, RouteMetrics>();
+    const routeMetrics = (route: CompiledRoute, dest: CompiledDestination): RouteMetrics => {
+      let h = handles.get(dest);
+      if (!h) handles.set(dest, (h = metrics.forRoute(route.name, dest.cluster)));
+      return h;
+    };
+    return { version: snapshot.version, snapshot, routeTables, clusters: live, filters, metrics, tlsContexts, identity: opts.identity, routeMetrics };
   };
 
   state = buildState(opts.snapshot);
