@@ -17,6 +17,7 @@ import path from 'node:path';
 import process from 'node:process';
 import { setTimeout, clearTimeout } from 'node:timers';
 import { fileURLToPath } from 'node:url';
+import { makeMeshCerts } from './lib/certs.mjs';
 
 const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(BENCH_DIR, '..');
@@ -37,7 +38,7 @@ function envStr(name, def) {
 }
 
 const QUICK = process.env.BENCH_QUICK === '1';
-const ALL_SCENARIOS = ['direct', 'haproxy', 'maille1', 'haproxy2', 'maille2'];
+const ALL_SCENARIOS = ['direct', 'haproxy', 'maille1', 'haproxy2', 'maille2', 'haproxy2-mtls', 'maille2-mtls'];
 const cfg = {
   quick: QUICK,
   duration: envNum('BENCH_DURATION', QUICK ? 3 : 10),
@@ -346,6 +347,24 @@ async function waitHttp(port, proc, timeoutMs = 10000) {
   throw new Error(`nothing answered HTTP on 127.0.0.1:${port} within ${timeoutMs} ms (${lastErr?.message})`);
 }
 
+/** A TLS listener does not answer plain HTTP; a TCP connect shows it is up. */
+async function waitPort(port, proc, timeoutMs = 10000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (proc?.exited) throw new Error(`${proc.name} exited (code ${proc.exitCode}, signal ${proc.signal})`);
+    const up = await new Promise((resolve) => {
+      const s = net.connect(port, '127.0.0.1', () => {
+        s.destroy();
+        resolve(true);
+      });
+      s.on('error', () => resolve(false));
+    });
+    if (up) return;
+    await sleep(100);
+  }
+  throw new Error(`nothing listened on 127.0.0.1:${port} within ${timeoutMs} ms`);
+}
+
 function toolVersion(cmd, args) {
   try {
     return execFileSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], timeout: 5000 })
@@ -416,8 +435,15 @@ http {
   return proc;
 }
 
-async function startHaproxy(name, cpu, listenPort, upstreamPort) {
+/**
+ * `tls`: {role: 'client' | 'server', certs}. The client side originates TLS 1.3 with its client
+ * certificate and verifies the server's against the CA; the server side requires a client
+ * certificate from the same CA. Same certificates and TLS version as the maille pair.
+ */
+async function startHaproxy(name, cpu, listenPort, upstreamPort, tls) {
   const file = path.join(TMP, `${name}.cfg`);
+  const bindTls = tls?.role === 'server' ? ` ssl crt ${tls.certs.server.pem} ca-file ${tls.certs.ca} verify required ssl-min-ver TLSv1.3` : '';
+  const serverTls = tls?.role === 'client' ? ` ssl crt ${tls.certs.client.pem} ca-file ${tls.certs.ca} verify required ssl-min-ver TLSv1.3` : '';
   // A plain L7 proxy: HTTP mode, keep-alive on both sides (HAProxy 2.x default
   // http-keep-alive, server connections reused with the default `http-reuse safe`), no logging,
   // one thread.
@@ -435,24 +461,39 @@ defaults
   timeout server 60s
   timeout http-keep-alive 60s
 frontend fe
-  bind 127.0.0.1:${listenPort}
+  bind 127.0.0.1:${listenPort}${bindTls}
   default_backend be
 backend be
-  server upstream 127.0.0.1:${upstreamPort}
+  server upstream 127.0.0.1:${upstreamPort}${serverTls}
 `,
   );
   const proc = startProcess(name, cpu, 'haproxy', ['-f', file, '-db']);
-  await waitHttp(listenPort, proc);
+  // A TLS listener does not answer plain HTTP: wait for the port instead.
+  if (tls?.role === 'server') await waitPort(listenPort, proc);
+  else await waitHttp(listenPort, proc);
   return proc;
 }
 
-async function startMaille(name, cpu, listenPort, upstreamPort, direction) {
+/**
+ * `tls`: {role: 'client' | 'server', certs}. The client sidecar's cluster originates mesh mTLS
+ * and expects the server's SPIFFE ID; the server sidecar's listener is STRICT. Both load the
+ * identity with --identity-cert/--identity-key/--trust-bundle.
+ */
+async function startMaille(name, cpu, listenPort, upstreamPort, direction, tls) {
   const file = path.join(TMP, `${name}.json`);
   const snapshot = {
     version: `bench-${name}`,
     drainTimeoutMs: 1000,
     listeners: [
-      { name: 'http', address: '127.0.0.1', port: listenPort, direction, protocol: 'http1', routeConfig: 'main' },
+      {
+        name: 'http',
+        address: '127.0.0.1',
+        port: listenPort,
+        direction,
+        protocol: 'http1',
+        routeConfig: 'main',
+        ...(tls?.role === 'server' ? { mtls: { mode: 'STRICT' } } : {}),
+      },
     ],
     routeConfigs: [
       {
@@ -460,8 +501,17 @@ async function startMaille(name, cpu, listenPort, upstreamPort, direction) {
         virtualHosts: [{ name: 'all', domains: ['*'], routes: [{ forward: { destinations: [{ cluster: 'backend' }] } }] }],
       },
     ],
-    clusters: [{ name: 'backend', protocol: 'http1', endpoints: [{ address: '127.0.0.1', port: upstreamPort }] }],
+    clusters: [
+      {
+        name: 'backend',
+        protocol: 'http1',
+        endpoints: [{ address: '127.0.0.1', port: upstreamPort }],
+        ...(tls?.role === 'client' ? { mtls: { subjectAltNames: [tls.certs.server.id] } } : {}),
+      },
+    ],
   };
+  const me = tls ? tls.certs[tls.role] : undefined;
+  const identity = me ? ['--identity-cert', me.cert, '--identity-key', me.key, '--trust-bundle', tls.certs.ca] : [];
   fs.writeFileSync(file, JSON.stringify(snapshot, null, 2) + '\n');
   let onReady;
   const ready = new Promise((r) => (onReady = r));
@@ -469,7 +519,7 @@ async function startMaille(name, cpu, listenPort, upstreamPort, direction) {
     name,
     cpu,
     'node',
-    [...cfg.mailleNodeFlags, path.join(ROOT, 'bin/maille.js'), 'proxy', '--config', file, '--admin-port', '0'],
+    [...cfg.mailleNodeFlags, path.join(ROOT, 'bin/maille.js'), 'proxy', '--config', file, '--admin-port', '0', ...identity],
     {
       onLine: (line, isStdout) => {
         const m = isStdout && line.match(/^listener\s+(\S+)\s+(\S+):(\d+)\s*$/);
@@ -492,7 +542,8 @@ async function startMaille(name, cpu, listenPort, upstreamPort, direction) {
     }),
   ]).finally(() => clearTimeout(timer));
   if (port !== listenPort) throw new Error(`${name} listens on ${port}, configured ${listenPort}`);
-  await waitHttp(listenPort, proc);
+  if (tls?.role === 'server') await waitPort(listenPort, proc);
+  else await waitHttp(listenPort, proc);
   return proc;
 }
 
@@ -646,7 +697,24 @@ const SCENARIOS = {
     chain: ['maille', 'maille'],
     description: 'client → maille (client sidecar, outbound) → maille (server sidecar, inbound) → nginx',
   },
+  'haproxy2-mtls': {
+    chain: ['haproxy', 'haproxy'],
+    mtls: true,
+    description: 'client → haproxy ═ TLS 1.3, client certificates ═► haproxy → nginx',
+  },
+  'maille2-mtls': {
+    chain: ['maille', 'maille'],
+    mtls: true,
+    description: 'client → maille (client sidecar) ═ mesh mTLS (SPIFFE SVIDs) ═► maille (server sidecar, STRICT) → nginx',
+  },
 };
+
+let meshCerts;
+/** The throwaway CA and SVIDs, made once per run. */
+function certs() {
+  meshCerts ??= makeMeshCerts(path.join(TMP, 'certs'));
+  return meshCerts;
+}
 
 function noteInterference(res, run, when) {
   for (const [cpu, other] of Object.entries(run.otherOnProxyCores ?? {})) {
@@ -675,10 +743,12 @@ async function runScenario(name, nginxPort, nginx) {
       const cpu = i === 0 ? cfg.cpuProxy : cfg.cpuProxy2;
       const role = n === 1 ? '' : i === 0 ? '-client' : '-server';
       const pname = `${name}${role}`;
+      // In a pair with mTLS, the hop between the two proxies is the encrypted one.
+      const tls = sc.mtls ? { role: i === 0 ? 'client' : 'server', certs: certs() } : undefined;
       const proc =
         kind === 'haproxy'
-          ? await startHaproxy(pname, cpu, port, upstream)
-          : await startMaille(pname, cpu, port, upstream, n === 1 ? 'outbound' : i === 0 ? 'outbound' : 'inbound');
+          ? await startHaproxy(pname, cpu, port, upstream, tls)
+          : await startMaille(pname, cpu, port, upstream, n === 1 ? 'outbound' : i === 0 ? 'outbound' : 'inbound', tls);
       proc.cpu = cpu;
       procs.unshift(proc);
       res.processes.unshift({ name: pname, kind, pid: proc.pid, cpu: cfg.pin ? cpu : null, port, upstreamPort: upstream });
@@ -861,14 +931,18 @@ function computeSummary(results) {
     haproxy_vs_direct: ratio(rps('haproxy'), rps('direct')),
     maille1_vs_haproxy_per_core: ratio(perCore('maille1'), perCore('haproxy')),
     maille2_vs_haproxy2_per_core: ratio(perCore('maille2'), perCore('haproxy2')),
+    maille2_mtls_vs_haproxy2_mtls: ratio(rps('maille2-mtls'), rps('haproxy2-mtls')),
+    maille2_mtls_vs_maille2: ratio(rps('maille2-mtls'), rps('maille2')),
+    maille2_mtls_vs_direct: ratio(rps('maille2-mtls'), rps('direct')),
+    maille2_mtls_vs_haproxy2_mtls_per_core: ratio(perCore('maille2-mtls'), perCore('haproxy2-mtls')),
   };
   const addedMs = (n, rate, pct) => round(ms(added(r[n], r.direct, rate, pct)), 3);
   const pairAdded = {};
-  for (const n of ['maille1', 'maille2', 'haproxy', 'haproxy2']) {
+  for (const n of ['maille1', 'maille2', 'haproxy', 'haproxy2', 'maille2-mtls', 'haproxy2-mtls']) {
     if (ok(r[n]) && ok(r.direct)) pairAdded[n] = Object.fromEntries(PCTS.map((p) => [p, addedMs(n, 1000, p)]));
   }
   const perProcess = {};
-  for (const n of ['maille1', 'maille2', 'haproxy', 'haproxy2']) {
+  for (const n of ['maille1', 'maille2', 'haproxy', 'haproxy2', 'maille2-mtls', 'haproxy2-mtls']) {
     if (!ok(r[n])) continue;
     perProcess[n] = r[n].processes.map((p, i) => ({
       name: p.name,
@@ -898,7 +972,7 @@ function computeSummary(results) {
     p99 != null && p99 <= TARGETS.pairAddedP99Ms,
     pairAdded.haproxy2 ? `two HAProxy add ${pairAdded.haproxy2.p99} ms` : undefined,
   );
-  const mailleProcs = [...(perProcess.maille1 ?? []), ...(perProcess.maille2 ?? [])];
+  const mailleProcs = [...(perProcess.maille1 ?? []), ...(perProcess.maille2 ?? []), ...(perProcess['maille2-mtls'] ?? [])];
   /** Highest value of k over the maille processes; null when any of them lacks it. */
   const maxOf = (k) => {
     const v = mailleProcs.length ? Math.max(...mailleProcs.map((p) => p[k] ?? Infinity)) : null;
@@ -973,6 +1047,10 @@ function printSummary(results, summary) {
   line('haproxy / direct (max rps)', s.haproxy_vs_direct);
   line('maille1 / haproxy (rps per proxy core)', s.maille1_vs_haproxy_per_core);
   line('maille2 / haproxy2 (rps per proxy core)', s.maille2_vs_haproxy2_per_core);
+  line('maille2-mtls / haproxy2-mtls (max rps)', s.maille2_mtls_vs_haproxy2_mtls);
+  line('maille2-mtls / haproxy2-mtls (rps per proxy core)', s.maille2_mtls_vs_haproxy2_mtls_per_core);
+  line('maille2-mtls / maille2 (cost of mTLS)', s.maille2_mtls_vs_maille2);
+  line('maille2-mtls / direct (max rps)', s.maille2_mtls_vs_direct);
   for (const [n, a] of Object.entries(summary.addedAt1000RpsMs)) {
     line(`${n}: added p50/p90/p99/max at 1000 rps (ms)`, PCTS.map((p) => a[p]).join(' / '));
   }

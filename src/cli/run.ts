@@ -22,6 +22,11 @@ const COMMANDS: readonly CommandEntry[] = [
     load: async () => (await import('./commands/apply.js')).command,
   },
   {
+    name: 'ca',
+    summary: "show the mesh CA's roots, or rotate the root with an overlap (status | rotate-root)",
+    load: async () => (await import('./commands/ca.js')).command,
+  },
+  {
     name: 'delete',
     summary: 'delete an applied resource (KIND NAME)',
     load: async () => (await import('./commands/delete.js')).command,

@@ -10,16 +10,21 @@
 import type { Resource } from '../api/kinds.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { openCertificateAuthority } from './ca/authority.js';
-import { createWorkloadKeyAndCsr } from './ca/csr.js';
-import { signWorkloadCsr } from './ca/issue.js';
-import type { CertificateAuthority, WorkloadIdentity } from './ca/types.js';
+import { withTrustBundle } from './ca/bundle-push.js';
+import { pushAndAwaitAcks } from './ca/bundle-propagation.js';
+import { certificatesOf, factsOf } from './ca/describe.js';
+import { IssuedRecords } from './ca/issued-records.js';
+import { LiveAuthority } from './ca/live-authority.js';
+import type { WorkloadIdentity } from './ca/types.js';
+import { createWorkloadSigner } from './ca/workload-signer.js';
 import { CONTROL_PLANE_NAMESPACE, CONTROL_PLANE_SERVICE_ACCOUNT, type NodeInfo } from './discovery/protocol.js';
 import { startDiscoveryServer, type DiscoveryServer } from './discovery/server.js';
 import type { AffectedNodes } from './discovery/types.js';
 import { MemoryRegistry, type WorkloadRegistration } from './registry/index.js';
-import { startApiServer, type ApiServer, type CertificateSummary, type ProxyConfig } from './sources/api-server.js';
+import { startApiServer, type ApiServer, type ProxyConfig } from './sources/api-server.js';
 import { ResourceStore } from './sources/store.js';
-import { translate, type ProxyNode } from './translate/index.js';
+import { translate, type GatewayCredential, type ProxyNode } from './translate/index.js';
+import { SnapshotCache, type EncodedSnapshot } from './translate/cache/snapshot-cache.js';
 import { createLogger } from '../proxy/telemetry/log.js';
 import { randomBytes } from 'node:crypto';
 
@@ -38,6 +43,8 @@ export interface ControlPlaneOptions {
   apiPort?: number;
   /** Lifetime of workload certificates; default 24 h (short ones exercise rotation in tests). */
   svidTtlMs?: number;
+  /** Certificates Gateways name by `credentialName` (local mode: the Mesh's spec.credentials). */
+  credentials?: Readonly<Record<string, GatewayCredential>>;
 }
 
 /** What the launcher tells the control plane about a proxy it is about to start. */
@@ -66,49 +73,58 @@ export interface ControlPlane {
 export async function startControlPlane(opts: ControlPlaneOptions): Promise<ControlPlane> {
   // The store first: a state file that no longer loads stops the start before anything listens.
   const store = await ResourceStore.open({ stateDir: opts.stateDir, fileResources: opts.resources });
-  const ca: CertificateAuthority = await openCertificateAuthority({ stateDir: opts.stateDir, trustDomain: opts.trustDomain });
-  const own = await createWorkloadKeyAndCsr();
-  const svid = await signWorkloadCsr(ca, own.csrPem, { trustDomain: opts.trustDomain, namespace: CONTROL_PLANE_NAMESPACE, serviceAccount: CONTROL_PLANE_SERVICE_ACCOUNT });
+  // The CA as it runs: root rotation, overlap end, the control plane's own SVID (ca/live-authority.ts).
+  const live = await LiveAuthority.start({
+    ca: await openCertificateAuthority({ stateDir: opts.stateDir, trustDomain: opts.trustDomain }),
+    stateDir: opts.stateDir,
+    ownIdentity: { trustDomain: opts.trustDomain, namespace: CONTROL_PLANE_NAMESPACE, serviceAccount: CONTROL_PLANE_SERVICE_ACCOUNT },
+    ...(opts.svidTtlMs !== undefined ? { svidTtlMs: opts.svidTtlMs } : {}),
+    log,
+  });
+  const own = live.ownCredentials();
 
   const expected = new Map<string, ExpectedProxy>(); // by node id
   const tokens = new Map<string, { nodeId: string; identity: WorkloadIdentity }>();
-  // The snapshot last computed per node id, and the certificate last issued per SPIFFE ID (the
-  // signer is not told which node asked; proxies of one service account share the identity).
+  // The snapshot last computed per node id, and the certificate issued to each node.
   const lastSnapshots = new Map<string, Snapshot>();
-  const lastIssued = new Map<string, CertificateSummary>();
+  const issued = new IssuedRecords();
   const changeListeners: ((nodes: AffectedNodes) => void)[] = [];
   opts.registry.onChange(() => changeListeners.forEach((cb) => cb('all')));
   // Any resource may matter to any proxy (a VirtualService of a host, a mesh-wide policy).
   store.onChange(() => changeListeners.forEach((cb) => cb('all')));
 
+  // translate, with the work shared between proxies (translate/cache/snapshot-cache.ts).
+  const snapshots = new SnapshotCache({ trustDomain: opts.trustDomain, rootNamespace: opts.rootNamespace });
+  const snapshotOf = (node: NodeInfo): ReturnType<typeof withTrustBundle> => {
+    const proxy = expected.get(node.id);
+    if (!proxy) throw new Error(`unknown proxy ${node.id}: not started by this control plane`);
+    const result: EncodedSnapshot = snapshots.snapshot({ resources: store.resources(), registry: opts.registry.list(), proxy: proxy.node, credentials: opts.credentials });
+    for (const w of result.warnings) log.warn(w, { proxy: node.id });
+    // The mesh's trust bundle rides along: a root rotation reaches proxies like configuration does.
+    const withBundle = withTrustBundle(result, live.trustBundlePem());
+    lastSnapshots.set(node.id, withBundle.snapshot);
+    return withBundle;
+  };
+
   const server = await startDiscoveryServer({
     port: opts.port,
     host: '127.0.0.1',
-    certChainPem: svid.certificateChainPem,
-    keyPem: own.privateKeyPem,
-    trustBundlePem: svid.trustBundlePem,
+    certChainPem: own.certChainPem,
+    keyPem: own.keyPem,
+    trustBundlePem: own.trustBundlePem,
     trustDomain: opts.trustDomain,
     authenticate: (token: string) => tokens.get(token)?.identity,
-    signer: {
-      sign: async (csrPem: string, identity: WorkloadIdentity) => {
-        const issued = await signWorkloadCsr(ca, csrPem, identity, opts.svidTtlMs);
-        lastIssued.set(issued.spiffeId, { spiffeId: issued.spiffeId, serialNumber: issued.serialNumber, notBefore: issued.notBefore.toISOString(), notAfter: issued.notAfter.toISOString() });
-        return { certChainPem: issued.certificateChainPem, trustBundlePem: issued.trustBundlePem };
-      },
-    },
+    signer: createWorkloadSigner({
+      live,
+      records: issued,
+      nodeOfToken: (token) => tokens.get(token)?.nodeId,
+      identityOfNode: (nodeId) => expected.get(nodeId)?.identity,
+    }),
     provider: {
-      snapshotFor(node: NodeInfo) {
-        const proxy = expected.get(node.id);
-        if (!proxy) throw new Error(`unknown proxy ${node.id}: not started by this control plane`);
-        const result = translate({
-          resources: store.resources(),
-          registry: opts.registry.list(),
-          mesh: { trustDomain: opts.trustDomain, rootNamespace: opts.rootNamespace },
-          proxy: proxy.node,
-        });
-        for (const w of result.warnings) log.warn(w, { proxy: node.id });
-        lastSnapshots.set(node.id, result.snapshot);
-        return result.snapshot;
+      snapshotFor: (node: NodeInfo) => snapshotOf(node).snapshot,
+      encodedSnapshotFor(node: NodeInfo) {
+        const { contentVersion, chunks } = snapshotOf(node);
+        return { contentVersion, chunks };
       },
       onChange(cb: (nodes: AffectedNodes) => void) {
         changeListeners.push(cb);
@@ -124,6 +140,10 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     },
     log,
   });
+  live.attach({
+    propagate: () => pushAndAwaitAcks(() => server.status(), () => changeListeners.forEach((cb) => cb('all'))),
+    onCredentials: (creds) => server.updateCredentials(creds),
+  });
 
   const proxyConfig = (nodeId: string): ProxyConfig | undefined => {
     const proxy = expected.get(nodeId);
@@ -136,24 +156,35 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         registry: opts.registry.list(),
         mesh: { trustDomain: opts.trustDomain, rootNamespace: opts.rootNamespace },
         proxy: proxy.node,
+        credentials: opts.credentials,
       }).snapshot;
     }
     const { trustDomain, namespace, serviceAccount } = proxy.identity;
     const spiffeId = `spiffe://${trustDomain}/ns/${namespace}/sa/${serviceAccount}`;
-    const certificate = lastIssued.get(spiffeId);
+    const record = issued.get(nodeId);
+    const roots = certificatesOf(snapshot.trustBundlePem ?? live.trustBundlePem()).map(factsOf);
+    const acknowledged = snapshot.trustBundlePem !== undefined && server.status().some((p) => p.nodeId === nodeId && p.state === 'synced');
     return {
       nodeId,
       spiffeId,
       snapshot: withoutPrivateKeys(snapshot),
-      ...(certificate ? { certificate } : {}),
-      trustBundle: { roots: ca.trustBundle.trusted(new Date()).length },
+      ...(record ? { certificate: record } : {}),
+      trustBundle: { roots: roots.length, certificates: roots, acknowledged },
     };
   };
 
   let api: ApiServer;
   try {
-    api = await startApiServer({ store, proxies: () => server.status(), proxyConfig, stateDir: opts.stateDir, port: opts.apiPort ?? 0 });
+    api = await startApiServer({
+      store,
+      proxies: () => server.status(),
+      proxyConfig,
+      ca: { status: () => live.status(), rotate: (overlapMs) => live.rotate(overlapMs) },
+      stateDir: opts.stateDir,
+      port: opts.apiPort ?? 0,
+    });
   } catch (err) {
+    live.close();
     await server.close();
     throw err;
   }
@@ -164,7 +195,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     trustDomain: opts.trustDomain,
     store,
     apiUrl: api.url,
-    trustBundlePem: () => ca.trustBundle.toPem(new Date()),
+    trustBundlePem: () => live.trustBundlePem(),
     expect(proxy, nodeId) {
       expected.set(nodeId, proxy);
       const token = randomBytes(24).toString('base64url');
@@ -177,6 +208,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     status: () => server.status(),
     proxyConfig,
     async close() {
+      live.close();
       await api.close();
       await server.close();
     },
@@ -188,10 +220,11 @@ function withoutPrivateKeys(snapshot: Snapshot): Snapshot {
   return {
     ...snapshot,
     listeners: snapshot.listeners.map((l) => {
-      if (l.tls?.privateKeyPem === undefined) return l;
+      if (l.tls === undefined) return l;
       // eslint-disable-next-line @typescript-eslint/no-unused-vars
-      const { privateKeyPem, ...tls } = l.tls;
-      return { ...l, tls };
+      const { privateKeyPem, sni, ...tls } = l.tls;
+      const sniWithoutKeys = sni?.map(({ privateKeyPem: _key, ...c }) => c);
+      return { ...l, tls: { ...tls, ...(sniWithoutKeys ? { sni: sniWithoutKeys } : {}) } };
     }),
   };
 }

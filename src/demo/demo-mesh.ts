@@ -1,29 +1,10 @@
-// The demo mesh: productpage calls reviews (three versions) through its sidecar. The routing is
-// Istio's own YAML: 80/10/10 canary split, end-user "jason" pinned to v3, retries on 5xx (v3
-// fails 10% of its requests on purpose), and outlier detection.
-import { fileURLToPath } from 'node:url';
+// The demo mesh: bookinfo (productpage → reviews v1/v2/v3 → ratings) routed by Istio's own YAML:
+// 80/10/10 canary split of reviews, end-user "jason" pinned to v3, retries on 5xx (v3 fails 10%
+// of its requests on purpose), and outlier detection.
+import { bookinfoMeshYaml } from './bookinfo-mesh.js';
 
 export function demoMeshYaml(): string {
-  const reviews = fileURLToPath(new URL('./reviews-app.js', import.meta.url));
-  const productpage = fileURLToPath(new URL('./productpage-app.js', import.meta.url));
-  const node = process.execPath;
-  return `
-apiVersion: maille.dev/v1alpha1
-kind: Mesh
-metadata: {name: demo}
-spec:
-  services:
-    - name: productpage
-      port: 9080
-      workloads:
-        - {version: v1, command: '"${node}" "${productpage}"'}
-    - name: reviews
-      port: 9080
-      workloads:
-        - {version: v1, command: '"${node}" "${reviews}"', env: {VERSION: v1}}
-        - {version: v2, command: '"${node}" "${reviews}"', env: {VERSION: v2}}
-        - {version: v3, command: '"${node}" "${reviews}"', env: {VERSION: v3}}
----
+  return `${bookinfoMeshYaml({ reviewsEnv: { v3: { FAIL_RATE: '0.1' } } })}---
 apiVersion: networking.istio.io/v1
 kind: DestinationRule
 metadata: {name: reviews}

@@ -1,4 +1,4 @@
-// `maille demo`: the demo mesh under `maille run` machinery (control plane, sidecars with mTLS,
+// `maille demo`: the demo mesh (bookinfo) under `maille run` machinery (control plane, sidecars with mTLS,
 // Istio routing) plus a traffic generator through productpage's sidecar.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -44,7 +44,10 @@ export async function runDemo(opts: DemoOptions, stop: Promise<void>): Promise<v
       url: 'http://productpage:9080/',
       rps: opts.rps,
       jasonEvery: 10,
-      versionOf: (body) => `reviews-${(JSON.parse(body) as { reviews?: { version?: string } }).reviews?.version ?? '?'}`,
+      versionOf: (body) => {
+        const reviews = (JSON.parse(body) as { reviews?: { version?: string } }).reviews;
+        return reviews ? `reviews-${reviews.version ?? '?'}` : 'reviews unavailable';
+      },
       out: opts.out,
     });
     const limit = opts.durationSec > 0 ? new Promise<void>((r) => setTimeout(r, opts.durationSec * 1000)) : new Promise<void>(() => {});

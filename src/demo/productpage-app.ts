@@ -1,32 +1,47 @@
-// The demo's "productpage": a front end that calls the reviews service. Like any app in the
-// mesh it knows nothing of maille: it calls http://reviews:9080 through $HTTP_PROXY (its sidecar),
-// passing on the end-user header so header routes see it.
-import { createServer, request } from 'node:http';
+// The demo's "productpage" (bookinfo's front end), unaware of the mesh: GET /productpage (or /)
+// calls reviews through its sidecar and answers the page as JSON. Like bookinfo it passes on the
+// user (`end-user`, which bookinfo sets at login; here the caller sends it) and the trace headers,
+// waits 3 s for reviews and tries twice, and still answers 200 when reviews fail, saying so on the
+// page — Istio's fault-injection and timeout tasks are about exactly this behaviour.
+import { meshGet, type MeshReply } from './mesh-client.js';
+import { propagatedHeaders } from './propagate.js';
+import { sendJson, serve } from './serve.js';
 
-const port = Number(process.env.PORT ?? 9080);
-const proxy = new URL(process.env.HTTP_PROXY ?? 'http://127.0.0.1:15001');
+const reviewsUrl = process.env.REVIEWS_URL ?? 'http://reviews:9080';
+const REVIEWS_TIMEOUT_MS = 3000;
+const REVIEWS_TRIES = 2;
+const REVIEWS_UNAVAILABLE = 'Sorry, product reviews are currently unavailable for this book.';
 
-function callReviews(endUser: string | undefined): Promise<{ status: number; body: string }> {
-  return new Promise((resolve) => {
-    const req = request(
-      { host: proxy.hostname, port: Number(proxy.port), path: 'http://reviews:9080/reviews/1', headers: { host: 'reviews:9080', ...(endUser ? { 'end-user': endUser } : {}) } },
-      (res) => {
-        let body = '';
-        res.on('data', (c) => (body += c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on('error', (err) => resolve({ status: 502, body: JSON.stringify({ error: err.message }) }));
-    req.end();
-  });
+async function productReviews(id: number, headers: Record<string, string>): Promise<{ reply: MeshReply; tries: MeshReply[] }> {
+  const tries: MeshReply[] = [];
+  for (let i = 0; i < REVIEWS_TRIES; i++) {
+    const reply = await meshGet(`${reviewsUrl}/reviews/${id}`, headers, REVIEWS_TIMEOUT_MS);
+    tries.push({ status: reply.status, body: '', ...(reply.error ? { error: reply.error } : {}) });
+    if (reply.status === 200) return { reply, tries };
+  }
+  return { reply: tries[tries.length - 1], tries };
 }
 
-const server = createServer(async (req, res) => {
+serve('productpage', async (req, res) => {
   req.resume();
-  const endUser = req.headers['end-user'];
-  const reviews = await callReviews(typeof endUser === 'string' ? endUser : undefined);
-  res.writeHead(reviews.status === 200 ? 200 : 503, { 'content-type': 'application/json', 'x-reviews-status': String(reviews.status) });
-  res.end(JSON.stringify({ page: 'product', reviews: reviews.status === 200 ? JSON.parse(reviews.body) : reviews.body }));
+  const path = new URL(req.url ?? '/', 'http://productpage').pathname;
+  if (path === '/health') return sendJson(res, 200, { status: 'Product page is healthy' });
+  if (path !== '/' && path !== '/productpage') return sendJson(res, 404, { error: `no such page ${path} (try /productpage)` });
+  const user = req.headers['end-user'];
+  const { reply, tries } = await productReviews(0, propagatedHeaders(req.headers));
+  const reviews = reply.status === 200 ? (JSON.parse(reply.body) as unknown) : undefined;
+  sendJson(
+    res,
+    200,
+    {
+      page: 'product',
+      productId: 0,
+      user: typeof user === 'string' ? user : undefined,
+      requestId: req.headers['x-request-id'],
+      ...(reviews ? { reviews } : { reviewsError: REVIEWS_UNAVAILABLE }),
+      // What each call to reviews got: status, and the sidecar's reason when it answered itself.
+      reviewsCalls: tries.map((t) => ({ status: t.status, ...(t.error ? { error: t.error } : {}) })),
+    },
+    { 'x-reviews-status': String(reply.status) },
+  );
 });
-server.listen(port, '127.0.0.1', () => console.log(`productpage listening on 127.0.0.1:${port}`));
-process.on('SIGTERM', () => server.close(() => process.exit(0)));

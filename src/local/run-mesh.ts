@@ -1,16 +1,25 @@
 // `maille run`: a whole mesh on this machine. The control plane runs in this process; every
 // workload replica gets a sidecar process (its own set of ports) and its app process, with the
-// outbound settings in its environment; Ctrl-C stops everything.
+// outbound settings in its environment; every gateway of spec.gateways gets a proxy process
+// listening on the ports its Gateways declare. Every fixed port is checked before anything
+// starts; Ctrl-C stops everything.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Resource } from '../api/kinds.js';
+import { ConfigError } from '../api/load.js';
 import type { Mesh } from '../api/mesh.js';
 import { startControlPlane, type ControlPlane } from '../control-plane/control-plane.js';
 import type { NodeInfo } from '../control-plane/discovery/protocol.js';
 import { MemoryRegistry, servicesFromMesh } from '../control-plane/registry/index.js';
+import { ResourceStore } from '../control-plane/sources/store.js';
+import { meshCredentials } from './credentials.js';
+import { gatewayListeners, type GatewayListener } from './gateway-listeners.js';
+import { gatewayNode, localGateways, type LocalGateway } from './gateways.js';
+import { portProblems, type WantedPort } from './port-check.js';
 import { Supervisor } from './supervisor.js';
+import { alignColumns } from './tables.js';
 
 export interface RunOptions {
   resources: Resource[];
@@ -19,13 +28,27 @@ export interface RunOptions {
   rootNamespace: string;
   /** Control-plane (discovery/CA) port; 0 picks a free one. */
   controlPlanePort: number;
+  /** The mesh file as the user named it, for messages. Default "mesh file". */
+  meshFile?: string;
+  /** Relative credential paths are resolved here (the mesh file's directory). Default: cwd. */
+  baseDir?: string;
   out(line: string): void;
 }
 
 export interface RunningMesh {
   controlPlane: ControlPlane;
   workloads: WorkloadPorts[];
+  gateways: GatewayPorts[];
   stop(): Promise<void>;
+}
+
+export interface GatewayPorts {
+  id: string;
+  identity: string;
+  labels: Readonly<Record<string, string>>;
+  admin: number;
+  /** Where it listens as the configuration stood at start (`maille apply` may add more). */
+  listeners: GatewayListener[];
 }
 
 export interface WorkloadPorts {
@@ -56,18 +79,96 @@ export async function runMesh(opts: RunOptions): Promise<RunningMesh> {
   const meshes = opts.resources.filter((r): r is Mesh => r.kind === 'Mesh');
   if (meshes.length !== 1) throw new Error(`expected exactly one Mesh resource in the files given (found ${meshes.length})`);
   const mesh = meshes[0];
+  const meshFile = opts.meshFile ?? 'mesh file';
   const others = opts.resources.filter((r) => r.kind !== 'Mesh');
+  const stateDir = resolve(opts.stateDir);
+  const credentials = meshCredentials(mesh, meshFile, resolve(opts.baseDir ?? '.'));
+  const gateways = localGateways(mesh);
+  // The resources the control plane will serve (the file's, and those applied in an earlier run),
+  // to know every gateway listener before anything starts.
+  const planned = (await ResourceStore.open({ stateDir, fileResources: others })).resources();
+  const planInput = { resources: planned, mesh: { trustDomain: opts.trustDomain, rootNamespace: opts.rootNamespace }, credentials };
+  const listenersOf = new Map(gateways.map((g) => [g, gatewayListeners(g, planInput)]));
+  const problems = await portProblems(wantedPorts(opts.controlPlanePort, listenersOf, meshFile));
+  if (problems.length > 0) throw new ConfigError(meshFile, problems);
+
   const registry = new MemoryRegistry();
   for (const def of servicesFromMesh(mesh)) registry.upsertService(def);
-
-  const stateDir = resolve(opts.stateDir);
-  const cp = await startControlPlane({ stateDir, trustDomain: opts.trustDomain, rootNamespace: opts.rootNamespace, port: opts.controlPlanePort, resources: others, registry });
-  const runDir = join(stateDir, 'run');
-  mkdirSync(runDir, { recursive: true, mode: 0o700 });
-  const bundleFile = join(runDir, 'trust-bundle.pem');
-  writeFileSync(bundleFile, cp.trustBundlePem());
-
+  const cp = await startControlPlane({ stateDir, trustDomain: opts.trustDomain, rootNamespace: opts.rootNamespace, port: opts.controlPlanePort, resources: others, registry, credentials });
   const supervisor = new Supervisor({ out: opts.out });
+  try {
+    const runDir = join(stateDir, 'run');
+    mkdirSync(runDir, { recursive: true, mode: 0o700 });
+    const bundleFile = join(runDir, 'trust-bundle.pem');
+    writeFileSync(bundleFile, cp.trustBundlePem());
+    const launch: Launch = { cp, supervisor, runDir, bundleFile, trustDomain: opts.trustDomain };
+    const workloads = await startWorkloads(mesh, launch);
+    const gatewayPorts: GatewayPorts[] = [];
+    for (const [gw, listeners] of listenersOf) gatewayPorts.push({ ...(await startGateway(gw, launch)), listeners });
+    return {
+      controlPlane: cp,
+      workloads,
+      gateways: gatewayPorts,
+      async stop() {
+        await supervisor.stop();
+        await cp.close();
+      },
+    };
+  } catch (err) {
+    await supervisor.stop();
+    await cp.close();
+    throw err;
+  }
+}
+
+/** What starting a proxy needs. */
+interface Launch {
+  cp: ControlPlane;
+  supervisor: Supervisor;
+  runDir: string;
+  bundleFile: string;
+  trustDomain: string;
+}
+
+/** Writes a proxy's bootstrap token and node description; returns the `maille proxy` arguments. */
+function proxyArgs(l: Launch, id: string, token: string, node: NodeInfo, adminPort: number): string[] {
+  const dir = join(l.runDir, id);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeFileSync(join(dir, 'token'), token, { mode: 0o600 });
+  writeFileSync(join(dir, 'node.json'), JSON.stringify(node));
+  return [BIN, 'proxy', '--control-plane', `127.0.0.1:${l.cp.port}`, '--bootstrap-token-file', join(dir, 'token'), '--trust-bundle', l.bundleFile, '--trust-domain', l.trustDomain, '--node', join(dir, 'node.json'), '--admin-port', String(adminPort), '--log-level', 'warn'];
+}
+
+async function startGateway(gw: LocalGateway, l: Launch): Promise<Omit<GatewayPorts, 'listeners'>> {
+  const admin = await freePort();
+  const identity = { trustDomain: l.trustDomain, namespace: gw.namespace, serviceAccount: gw.serviceAccount };
+  // No workload registration: a gateway backs no service; it is a client of the mesh.
+  const token = l.cp.expect({ node: gatewayNode(gw), identity }, gw.id);
+  const node: NodeInfo = { id: gw.id, namespace: gw.namespace, serviceAccount: gw.serviceAccount, labels: { ...gw.labels }, addresses: [gw.address], proxyVersion: '0.1.0' };
+  l.supervisor.start({ name: `${gw.id}/gateway`, command: process.execPath, args: proxyArgs(l, gw.id, token, node, admin) });
+  return { id: gw.id, identity: `spiffe://${l.trustDomain}/ns/${gw.namespace}/sa/${gw.serviceAccount}`, labels: gw.labels, admin };
+}
+
+/** The fixed ports of the mesh: the control plane's, and each gateway listener's. */
+function wantedPorts(controlPlanePort: number, listenersOf: Map<LocalGateway, GatewayListener[]>, meshFile: string): WantedPort[] {
+  const wanted: WantedPort[] = [];
+  if (controlPlanePort !== 0) wanted.push({ address: '127.0.0.1', port: controlPlanePort, owner: 'control plane', change: '--control-plane-port (0 picks a free one)' });
+  for (const [gw, listeners] of listenersOf) {
+    for (const l of listeners) {
+      const mapped = l.gatewayPorts.find((p) => p !== l.port);
+      const owner = `${l.servers.join(', ')}${mapped !== undefined ? `, port ${mapped} → ${l.port}` : ''}, gateway ${gw.id}`;
+      const change =
+        mapped !== undefined
+          ? `its targetPort in ${meshFile} ${gw.path}.ports`
+          : `the Gateway's port, or map it in ${meshFile} ${gw.path}.ports (e.g. - {port: ${l.port}, targetPort: ${l.port + 10000 > 65535 ? 18080 : l.port + 10000}})`;
+      wanted.push({ address: l.address, port: l.port, owner, change });
+    }
+  }
+  return wanted;
+}
+
+async function startWorkloads(mesh: Mesh, l: Launch): Promise<WorkloadPorts[]> {
+  const { cp, supervisor } = l;
   const workloads: WorkloadPorts[] = [];
   for (const svc of mesh.spec.services) {
     const namespace = svc.namespace ?? 'default';
@@ -77,7 +178,7 @@ export async function runMesh(opts: RunOptions): Promise<RunningMesh> {
         const id = `${svc.name}-${w.version ?? 'v0'}-${i}`;
         const ports = { app: await freePort(), inbound: await freePort(), outbound: await freePort(), admin: await freePort() };
         const labels: Record<string, string> = { app: svc.name, ...(w.version ? { version: w.version } : {}), ...(w.labels ?? {}) };
-        const identity = { trustDomain: opts.trustDomain, namespace, serviceAccount: sa };
+        const identity = { trustDomain: l.trustDomain, namespace, serviceAccount: sa };
         const token = cp.expect(
           {
             node: { kind: 'sidecar', workloadId: id, namespace, labels, ports: { outbound: ports.outbound, inbound: ports.inbound } },
@@ -86,16 +187,8 @@ export async function runMesh(opts: RunOptions): Promise<RunningMesh> {
           },
           id,
         );
-        const dir = join(runDir, id);
-        mkdirSync(dir, { recursive: true, mode: 0o700 });
-        writeFileSync(join(dir, 'token'), token, { mode: 0o600 });
         const node: NodeInfo = { id, namespace, serviceAccount: sa, labels, addresses: ['127.0.0.1'], proxyVersion: '0.1.0', service: { name: svc.name, ports: [{ port: svc.port, targetPort: ports.app }] } };
-        writeFileSync(join(dir, 'node.json'), JSON.stringify(node));
-        supervisor.start({
-          name: `${id}/proxy`,
-          command: process.execPath,
-          args: [BIN, 'proxy', '--control-plane', `127.0.0.1:${cp.port}`, '--bootstrap-token-file', join(dir, 'token'), '--trust-bundle', bundleFile, '--trust-domain', opts.trustDomain, '--node', join(dir, 'node.json'), '--admin-port', String(ports.admin), '--log-level', 'warn'],
-        });
+        supervisor.start({ name: `${id}/proxy`, command: process.execPath, args: proxyArgs(l, id, token, node, ports.admin) });
         const outbound = `http://127.0.0.1:${ports.outbound}`;
         supervisor.start({
           name: id,
@@ -103,24 +196,16 @@ export async function runMesh(opts: RunOptions): Promise<RunningMesh> {
           args: ['-c', w.command],
           env: { ...(w.env ?? {}), PORT: String(ports.app), HTTP_PROXY: outbound, http_proxy: outbound, MAILLE_OUTBOUND: outbound, NO_PROXY: '', no_proxy: '' },
         });
-        workloads.push({ id, service: svc.name, namespace, identity: `spiffe://${opts.trustDomain}/ns/${namespace}/sa/${sa}`, ...ports });
+        workloads.push({ id, service: svc.name, namespace, identity: `spiffe://${l.trustDomain}/ns/${namespace}/sa/${sa}`, ...ports });
       }
     }
   }
-  return {
-    controlPlane: cp,
-    workloads,
-    async stop() {
-      await supervisor.stop();
-      await cp.close();
-    },
-  };
+  return workloads;
 }
 
 /** The table `maille run` prints: who runs where. */
 export function formatWorkloadTable(workloads: WorkloadPorts[], cpPort: number): string[] {
   const rows = [['WORKLOAD', 'SERVICE', 'IDENTITY', 'APP', 'INBOUND', 'OUTBOUND (HTTP_PROXY)', 'ADMIN']];
   for (const w of workloads) rows.push([w.id, `${w.service}.${w.namespace}`, w.identity, String(w.app), String(w.inbound), String(w.outbound), String(w.admin)]);
-  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  return [`control plane 127.0.0.1:${cpPort}`, ...rows.map((r) => r.map((v, c) => v.padEnd(widths[c])).join('  ').trimEnd())];
+  return [`control plane 127.0.0.1:${cpPort}`, ...alignColumns(rows)];
 }

@@ -300,6 +300,15 @@ export const ListenerLimitsSchema = Strict({
 });
 export type ListenerLimits = Static<typeof ListenerLimitsSchema>;
 
+export const ListenerSniCertificateSchema = Strict({
+  serverNames: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+  certificatePem: Opt(Type.String({ minLength: 1 })),
+  privateKeyPem: Opt(Type.String({ minLength: 1 })),
+  certFile: Opt(Type.String({ minLength: 1 })),
+  keyFile: Opt(Type.String({ minLength: 1 })),
+});
+export type ListenerSniCertificate = Static<typeof ListenerSniCertificateSchema>;
+
 export const ListenerTlsSchema = Strict({
   /** The server certificate chain, PEM inline (what the control plane streams) … */
   certificatePem: Opt(Type.String({ minLength: 1 })),
@@ -310,6 +319,11 @@ export const ListenerTlsSchema = Strict({
   /** ALPN protocols offered, in preference order. Default ["h2", "http/1.1"]. */
   alpn: Opt(Type.Array(Type.Union([Type.Literal('h2'), Type.Literal('http/1.1')]), { minItems: 1 })),
   minVersion: Opt(Type.Union([Type.Literal('TLSv1.2'), Type.Literal('TLSv1.3')])),
+  /**
+   * More certificates on the same port, chosen by the client's SNI: the first entry with a name
+   * equal to it, or `*.suffix` matching one more label. No match (or no SNI): the one above.
+   */
+  sni: Opt(Type.Array(ListenerSniCertificateSchema)),
 });
 export type ListenerTls = Static<typeof ListenerTlsSchema>;
 
@@ -350,5 +364,10 @@ export const SnapshotSchema = Strict({
   clusters: Opt(Type.Array(ClusterSchema)),
   /** How long in-flight requests may run after SIGTERM. Default 5000. */
   drainTimeoutMs: Opt(Ms('graceful drain time')),
+  /**
+   * The mesh's trust bundle (PEM roots), set by the control plane so that a root rotation reaches
+   * every proxy, acknowledged like any configuration; it replaces the bundle of the last certificate.
+   */
+  trustBundlePem: Opt(Type.String({ minLength: 1 })),
 });
 export type Snapshot = Static<typeof SnapshotSchema>;

@@ -1,6 +1,7 @@
 // `maille proxy-config WORKLOAD routes|clusters|endpoints|secret|all`: what the control plane last
 // computed for one proxy, as tables (or data with -o), like `istioctl proxy-config`. Never a key:
-// the API leaves private keys out, and `secret` shows only the certificate's public facts.
+// the API leaves private keys out, and `secret` shows the certificate issued to that proxy (its
+// chain with -o) and the trust bundle last pushed to it.
 import type { ApiClient, ProxyConfig } from '../../control-plane/sources/api-client.js';
 import type { HeaderMatch, Route, RouteMatch, StringMatch } from '../../model/snapshot.js';
 import { ArgsError, formatOptions, outputOption, parseArgs, type OptionSpecs } from '../args.js';
@@ -46,6 +47,10 @@ export const command: Command = {
       printData(ctx, o.output, dataOf(config, section));
       return 0;
     }
+    if (section === 'secret') {
+      printSecret(ctx, config);
+      return 0;
+    }
     printTable(ctx, tableOf(config, section));
     return 0;
   },
@@ -78,7 +83,35 @@ function dataOf(config: ProxyConfig, section: Exclude<Section, 'all'>): unknown 
   }
 }
 
-function tableOf(config: ProxyConfig, section: Exclude<Section, 'all'>): string[][] {
+/** The proxy's certificate, then the roots it was sent (and whether it acknowledged them). */
+function printSecret(ctx: CliContext, config: ProxyConfig): void {
+  const cert = config.certificate;
+  const bundle = config.trustBundle;
+  printTable(ctx, [
+    ['IDENTITY', 'SERIAL', 'NOT BEFORE', 'NOT AFTER', 'ROOT', 'TRUST ROOTS', 'BUNDLE ACKED'],
+    [
+      config.spiffeId,
+      cert?.serialNumber ?? '-',
+      cert?.notBefore ?? '-',
+      cert?.notAfter ?? '-',
+      cert ? shortFingerprint(cert.rootFingerprint) : '-',
+      String(bundle.roots),
+      bundle.acknowledged ? 'yes' : 'no',
+    ],
+  ]);
+  ctx.out('');
+  printTable(ctx, [
+    ['TRUST BUNDLE ROOT (SHA-256)', 'NOT AFTER', 'ISSUED THE CERTIFICATE'],
+    ...bundle.certificates.map((r) => [r.fingerprint, r.notAfter, cert?.rootFingerprint === r.fingerprint ? 'yes' : 'no']),
+  ]);
+}
+
+/** The first four bytes, enough to tell two roots apart at a glance (the full one is in -o json). */
+function shortFingerprint(fingerprint: string): string {
+  return fingerprint.split(':').slice(0, 4).join(':');
+}
+
+function tableOf(config: ProxyConfig, section: Exclude<Section, 'all' | 'secret'>): string[][] {
   const s = config.snapshot;
   switch (section) {
     case 'routes':
@@ -115,13 +148,6 @@ function tableOf(config: ProxyConfig, section: Exclude<Section, 'all'>): string[
           ]),
         ),
       ];
-    case 'secret': {
-      const cert = config.certificate;
-      return [
-        ['IDENTITY', 'SERIAL', 'NOT AFTER', 'TRUST ROOTS'],
-        [config.spiffeId, cert?.serialNumber ?? '-', cert?.notAfter ?? '-', String(config.trustBundle.roots)],
-      ];
-    }
   }
 }
 

@@ -5,7 +5,11 @@
 // (`listener <name> <address>:<port>`, `admin <address>:<port>`): with port 0 in the config those
 // lines are the only way a script or test learns the ports. Startup errors are `maille: …` lines
 // on stderr; once running, events go through the proxy's logger (stderr, with timestamps).
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { uriSansFromAltNames } from '../../control-plane/ca/spiffe.js';
 import type { ProxyHandle, ProxyOptions } from '../../proxy/app/proxy.js';
+import type { MeshIdentity } from '../../proxy/transport/mesh-identity.js';
 import { DEFAULT_LISTENER_ADDRESS } from '../../proxy/config/semantic-checks.js';
 import { ConfigError } from '../../proxy/config/config-error.js';
 import { readSnapshotFile, type LoadedSnapshot } from '../../proxy/config/load-file.js';
@@ -27,16 +31,28 @@ const options = {
   },
   'control-plane': { type: 'string', valueName: 'HOST:PORT', description: 'get identity and snapshots from this control plane instead of --config' },
   'bootstrap-token-file': { type: 'string', valueName: 'FILE', description: 'with --control-plane: the token that obtains the first certificate' },
-  'trust-bundle': { type: 'string', valueName: 'FILE', description: "with --control-plane: the mesh's root certificates (PEM)" },
-  'trust-domain': { type: 'string', valueName: 'DOMAIN', default: 'cluster.local', description: 'with --control-plane: the SPIFFE trust domain' },
+  'trust-bundle': { type: 'string', valueName: 'FILE', description: "the mesh's root certificates (PEM): with --control-plane, or with --identity-cert" },
+  'identity-cert': { type: 'string', valueName: 'FILE', description: 'with --config: this workload\'s certificate chain (PEM, leaf first, one SPIFFE URI SAN) for mesh mTLS' },
+  'identity-key': { type: 'string', valueName: 'FILE', description: 'with --config: the private key of --identity-cert (PEM)' },
+  'trust-domain': { type: 'string', valueName: 'DOMAIN', default: 'cluster.local', description: 'the SPIFFE trust domain of mesh identities' },
   node: { type: 'string', valueName: 'FILE', description: 'with --control-plane: who this proxy is (JSON: id, namespace, serviceAccount, labels, addresses)' },
   'admin-port': { type: 'integer', valueName: 'N', min: 0, max: 65535, default: 15000, description: 'admin port; 0 picks a free one' },
   'admin-address': { type: 'string', valueName: 'ADDR', default: '127.0.0.1', description: 'admin address; keep it loopback' },
   'log-level': { type: 'string', choices: LOG_LEVELS, default: 'info', description: 'least severe messages logged' },
 } as const satisfies OptionSpecs;
 
+/** Files of a mesh identity for file mode (the control plane issues one otherwise). */
+export interface IdentityFiles {
+  certFile: string;
+  keyFile: string;
+  trustBundleFile: string;
+  trustDomain: string;
+}
+
 export interface ProxySettings {
   config: string;
+  /** Mesh mTLS identity: needed when the snapshot has an `mtls` listener or cluster. */
+  identity?: IdentityFiles;
   adminPort: number;
   adminAddress: string;
   logLevel: LogLevel;
@@ -47,9 +63,11 @@ export type StartProxy = (opts: ProxyOptions) => Promise<ProxyHandle>;
 export const command: Command = {
   help: () => [
     'usage: maille proxy --config FILE [options]',
+    '       maille proxy --control-plane HOST:PORT --bootstrap-token-file F --trust-bundle F --node F',
     '',
     'Runs a proxy from a snapshot file (listeners, routes, clusters), reloading it when it changes.',
     'A change that fails validation is reported and the last good snapshot keeps serving.',
+    'Mesh mTLS in file mode takes its identity from --identity-cert, --identity-key and --trust-bundle.',
     '',
     ...formatOptions(options),
   ],
@@ -74,7 +92,8 @@ export const command: Command = {
         ctx,
       );
     }
-    return runProxy({ config: o.config!, adminPort: o['admin-port'], adminAddress: o['admin-address'], logLevel: o['log-level'] }, ctx);
+    const identity = identityFiles(o['identity-cert'], o['identity-key'], o['trust-bundle'], o['trust-domain']);
+    return runProxy({ config: o.config!, adminPort: o['admin-port'], adminAddress: o['admin-address'], logLevel: o['log-level'], ...(identity ? { identity } : {}) }, ctx);
   },
 };
 
@@ -93,9 +112,20 @@ export async function runProxy(settings: ProxySettings, ctx: CliContext, start: 
     return 1;
   }
 
+  let identity: MeshIdentity | undefined;
+  if (settings.identity !== undefined) {
+    try {
+      identity = await loadIdentity(settings.identity);
+    } catch (err) {
+      ctx.err(`maille: ${(err as Error).message}`);
+      return 1;
+    }
+  }
+
   const { snapshot } = loaded;
   const handle = await start({
     snapshot,
+    ...(identity ? { identity } : {}),
     adminPort: settings.adminPort,
     adminAddress: settings.adminAddress,
     logLevel: settings.logLevel,
@@ -165,6 +195,50 @@ export function nextSignal(signals: SignalSource): { promise: Promise<Signal>; c
 
 function hostPort(address: string, port: number): string {
   return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
+function identityFiles(cert: string | undefined, key: string | undefined, bundle: string | undefined, trustDomain: string): IdentityFiles | undefined {
+  if (cert === undefined && key === undefined) return undefined;
+  if (cert === undefined || key === undefined || bundle === undefined) {
+    throw new ArgsError('--identity-cert, --identity-key and --trust-bundle go together (a mesh identity needs all three)');
+  }
+  return { certFile: cert, keyFile: key, trustBundleFile: bundle, trustDomain };
+}
+
+/** Reads the identity files; an error names the option and file and says what is wrong. */
+async function loadIdentity(files: IdentityFiles): Promise<MeshIdentity> {
+  const read = async (option: string, file: string): Promise<string> => {
+    try {
+      return await readFile(file, 'utf8');
+    } catch (err) {
+      throw new Error(`--${option} ${file}: cannot read it: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  };
+  const certificateChainPem = await read('identity-cert', files.certFile);
+  const privateKeyPem = await read('identity-key', files.keyFile);
+  const trustBundlePem = await read('trust-bundle', files.trustBundleFile);
+  let leaf: X509Certificate;
+  try {
+    leaf = new X509Certificate(certificateChainPem);
+  } catch (err) {
+    throw new Error(`--identity-cert ${files.certFile}: not a PEM certificate: ${(err as Error).message}`);
+  }
+  const uris = uriSansFromAltNames(leaf.subjectAltName);
+  const prefix = `spiffe://${files.trustDomain}/`;
+  if (uris.length !== 1 || !uris[0].startsWith(prefix)) {
+    throw new Error(`--identity-cert ${files.certFile}: must carry exactly one URI SAN, a SPIFFE ID of trust domain ${files.trustDomain} (${prefix}…); it has ${uris.length === 0 ? 'none' : uris.join(', ')}`);
+  }
+  try {
+    if (!leaf.checkPrivateKey(createPrivateKey(privateKeyPem))) throw new Error('it is not the key of --identity-cert');
+  } catch (err) {
+    throw new Error(`--identity-key ${files.keyFile}: ${(err as Error).message}`);
+  }
+  const { MeshIdentity } = await import('../../proxy/transport/mesh-identity.js');
+  try {
+    return new MeshIdentity({ certificateChainPem, privateKeyPem, trustBundlePem, trustDomain: files.trustDomain });
+  } catch (err) {
+    throw new Error(`--trust-bundle ${files.trustBundleFile}: ${(err as Error).message}`);
+  }
 }
 
 function required(value: string | undefined, name: string): string {

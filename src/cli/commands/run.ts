@@ -1,6 +1,7 @@
 // `maille run -f mesh.yaml [-f more.yaml]`: starts the control plane, every workload with its
-// sidecar, and prints who runs where; Ctrl-C stops everything (DESIGN.md §3).
+// sidecar, the gateways, and prints who runs where; Ctrl-C stops everything (DESIGN.md §3).
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { formatOptions, parseArgs, type OptionSpecs } from '../args.js';
 import type { Command } from '../command.js';
 import { nextSignal } from './proxy.js';
@@ -14,12 +15,13 @@ const options = {
 } as const satisfies OptionSpecs;
 
 export const command: Command = {
-  help: () => ['usage: maille run -f mesh.yaml [options]', '', 'Runs a whole mesh on this machine: control plane, workloads and their sidecars.', '', ...formatOptions(options)],
+  help: () => ['usage: maille run -f mesh.yaml [options]', '', 'Runs a whole mesh on this machine: control plane, workloads and their sidecars, gateways.', '', ...formatOptions(options)],
 
   async run(argv, ctx) {
     const { options: o } = parseArgs(argv, options);
     const { parseResources } = await import('../../api/load.js');
     const { runMesh, formatWorkloadTable } = await import('../../local/run-mesh.js');
+    const { formatGatewayTable } = await import('../../local/tables.js');
     let text: string;
     try {
       text = readFileSync(o.file, 'utf8');
@@ -34,9 +36,12 @@ export const command: Command = {
       trustDomain: o['trust-domain'],
       rootNamespace: o['root-namespace'],
       controlPlanePort: o['control-plane-port'],
+      meshFile: o.file,
+      baseDir: dirname(o.file),
       out: (l) => ctx.out(l),
     });
     formatWorkloadTable(mesh.workloads, mesh.controlPlane.port).forEach((l) => ctx.out(l));
+    formatGatewayTable(mesh.gateways).forEach((l) => ctx.out(l));
     ctx.out(`configuration API ${mesh.controlPlane.apiUrl} (maille apply/get/delete/proxy-status --state-dir ${o['state-dir']})`);
     const signal = await stop.promise;
     ctx.out(`${signal}: stopping`);

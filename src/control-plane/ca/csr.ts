@@ -1,7 +1,8 @@
 // The proxy's half of issuance: make a key pair and a CSR. The private key stays with the caller;
 // only the CSR (public key + proof of possession) goes to the control plane.
-import { exportPkcs8Pem } from './keys.js';
-import { P256, x509 } from './x509.js';
+// Built on node:crypto by the sidecar's own builder (no @peculiar/x509 in the sidecar); this name
+// stays for the control plane's own SVID and for tests.
+import { createKeyAndCsr } from '../../proxy/config/control-plane-client/csr.js';
 
 export interface WorkloadKeyAndCsr {
   /** PKCS#10 request, PEM. */
@@ -18,13 +19,6 @@ export interface CsrOptions {
   spiffeId?: string;
 }
 
-export async function createWorkloadKeyAndCsr(options: CsrOptions = {}): Promise<WorkloadKeyAndCsr> {
-  // Extractable because node:tls takes keys as PEM, not as CryptoKeys.
-  const keys = (await crypto.subtle.generateKey(P256, true, ['sign', 'verify'])) as CryptoKeyPair;
-  const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    keys,
-    signingAlgorithm: P256,
-    extensions: options.spiffeId ? [new x509.SubjectAlternativeNameExtension([{ type: 'url', value: options.spiffeId }])] : [],
-  });
-  return { csrPem: csr.toString('pem') + '\n', privateKeyPem: await exportPkcs8Pem(keys.privateKey) };
+export function createWorkloadKeyAndCsr(options: CsrOptions = {}): Promise<WorkloadKeyAndCsr> {
+  return Promise.resolve(createKeyAndCsr(options.spiffeId));
 }

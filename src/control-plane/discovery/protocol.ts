@@ -32,9 +32,11 @@
 //   control plane one version apart keep talking. (The snapshot itself is strict: a field the
 //   proxy does not know is a NACK with the field path, and the last good snapshot keeps serving.)
 //
-// Sign: request {"csr": PEM}, response {"certChain": PEM (leaf first), "trustBundle": PEM}. The
+// Sign: request {"csr": PEM, "node": NODE_ID}, response {"certChain": PEM (leaf first), "trustBundle": PEM}. The
 // identity in the certificate is the caller's authenticated identity, never anything the request
-// says; a CSR naming another identity is refused.
+// says; a CSR naming another identity is refused. `node` (optional) names the proxy asking, so the
+// control plane can tell which proxy holds which certificate; it must be the node the bootstrap
+// token was issued for, or the one the presented certificate was issued to.
 //
 // Authentication, on both calls: the client certificate (an SVID chaining to the trust bundle,
 // its one URI SAN a workload SPIFFE ID) or, for Sign only, `authorization: Bearer <token>` — the
@@ -117,7 +119,7 @@ export interface SnapshotMessage {
   snapshot: unknown;
 }
 
-export const SignRequestSchema = Type.Object({ csr: Type.String({ minLength: 1 }) });
+export const SignRequestSchema = Type.Object({ csr: Type.String({ minLength: 1 }), node: Type.Optional(Name) });
 export type SignRequest = Static<typeof SignRequestSchema>;
 export const SignResponseSchema = Type.Object({ certChain: Type.String({ minLength: 1 }), trustBundle: Type.String({ minLength: 1 }) });
 export type SignResponse = Static<typeof SignResponseSchema>;
@@ -205,8 +207,14 @@ export function errorBody(code: DiscoveryErrorCode, message: string): string {
  * each snapshot once (it also compares that text with the last one sent) and never again.
  */
 export function snapshotLine(version: number, snapshotJson: string): string {
-  return `{"type":"snapshot","version":${version},"snapshot":${snapshotJson}}\n`;
+  return `${snapshotHead(version)}${snapshotJson}${SNAPSHOT_TAIL}`;
 }
+
+/** snapshotLine in pieces: head, the snapshot's JSON (itself perhaps in pieces), tail. */
+export function snapshotHead(version: number): string {
+  return `{"type":"snapshot","version":${version},"snapshot":`;
+}
+export const SNAPSHOT_TAIL = '}\n';
 
 export function messageLine(message: ProxyMessage): string {
   return JSON.stringify(message) + '\n';

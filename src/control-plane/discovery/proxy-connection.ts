@@ -2,10 +2,11 @@
 // and pushing the proxy's current snapshot when something it depends on changed.
 import { createHash } from 'node:crypto';
 import type { ServerHttp2Stream } from 'node:http2';
+import type { Snapshot } from '../../model/snapshot.js';
 import type { AckMessage, NackMessage, NodeInfo } from './protocol.js';
-import { snapshotLine } from './protocol.js';
+import { SNAPSHOT_TAIL, snapshotHead } from './protocol.js';
 import type { Caller } from './auth.js';
-import type { DiscoveryLog, ProxyStatus, SnapshotProvider, SyncState } from './types.js';
+import type { DiscoveryLog, EncodedSnapshot, ProxyStatus, SnapshotProvider, SyncState } from './types.js';
 
 export class ProxyConnection {
   readonly connectedSince = new Date();
@@ -14,8 +15,8 @@ export class ProxyConnection {
   private lastAckedVersion: number | undefined;
   private lastNack: { version: number; error: string; at: string } | undefined;
   /**
-   * Digest of the text last sent: an unchanged snapshot is not sent again. A digest, not the text:
-   * thousands of proxies times a large mesh's snapshot would otherwise sit in memory twice.
+   * Content version of the snapshot last sent: an unchanged snapshot is not sent again. A digest,
+   * not the text: thousands of proxies times a large mesh's snapshot would otherwise sit in memory twice.
    */
   private lastSentDigest: string | undefined;
   // Backpressure: while the stream's buffer is full, remember only that a push is owed. The
@@ -56,21 +57,27 @@ export class ProxyConnection {
       this.owed = true;
       return;
     }
-    let json: string;
+    let encoded: EncodedSnapshot;
     try {
-      json = JSON.stringify(this.provider.snapshotFor(this.node));
+      encoded = this.provider.encodedSnapshotFor?.(this.node) ?? encode(this.provider.snapshotFor(this.node));
     } catch (err) {
       // The proxy keeps serving what it has; a later change retries.
       this.log.error('cannot compute snapshot; the proxy keeps its current one', { node: this.node.id, error: (err as Error).message });
       return;
     }
-    const digest = createHash('sha256').update(json).digest('base64');
-    if (digest === this.lastSentDigest) return;
+    if (encoded.contentVersion === this.lastSentDigest) return;
     const version = ++this.version;
-    this.lastSentDigest = digest;
+    this.lastSentDigest = encoded.contentVersion;
     this.lastSentVersion = version;
-    this.log.debug('push snapshot', { node: this.node.id, version, bytes: json.length });
-    if (!this.stream.write(snapshotLine(version, json))) this.blocked = true;
+    this.log.debug('push snapshot', { node: this.node.id, version });
+    // Piece by piece: shared pieces are written as the same Buffer to every stream (no copy per
+    // proxy); cork makes them one writev.
+    this.stream.cork();
+    let ok = this.stream.write(snapshotHead(version));
+    for (const chunk of encoded.chunks) ok = this.stream.write(chunk) && ok;
+    ok = this.stream.write(SNAPSHOT_TAIL) && ok;
+    this.stream.uncork();
+    if (!ok) this.blocked = true;
   }
 
   onReply(message: AckMessage | NackMessage): void {
@@ -108,4 +115,10 @@ export class ProxyConnection {
     if (this.lastNack?.version === this.lastSentVersion) return 'nacked';
     return 'pending';
   }
+}
+
+/** A provider without its own encoding: serialize once, and take the text's digest as its version. */
+function encode(snapshot: Snapshot): EncodedSnapshot {
+  const json = Buffer.from(JSON.stringify(snapshot));
+  return { contentVersion: createHash('sha256').update(json).digest('base64'), chunks: [json] };
 }

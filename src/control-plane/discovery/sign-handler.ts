@@ -2,13 +2,14 @@
 // authentication alone; the CSR only carries the key (and proves the caller holds it).
 import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { X509Certificate } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
 import { uriSansFromAltNames } from '../ca/spiffe.js';
 import { x509 } from '../ca/x509.js';
 import { authenticateCaller, type AuthOptions, type Caller } from './auth.js';
 import { DiscoveryError, badRequest, permissionDenied } from './errors.js';
 import { readBody, replyJson } from './http-util.js';
 import { MAX_PROXY_MESSAGE_BYTES, parseSignRequest, type SignResponse } from './protocol.js';
-import type { CsrSigner, DiscoveryLog } from './types.js';
+import type { CsrSigner, DiscoveryLog, SignRequestContext } from './types.js';
 
 export interface SignContext {
   auth: Omit<AuthOptions, 'allowToken'>;
@@ -19,8 +20,9 @@ export interface SignContext {
 export async function handleSign(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, ctx: SignContext): Promise<void> {
   const caller = await authenticateCaller(stream, headers, { ...ctx.auth, allowToken: true });
   let csr: string;
+  let nodeId: string | undefined;
   try {
-    csr = parseSignRequest(await readBody(stream, MAX_PROXY_MESSAGE_BYTES)).csr;
+    ({ csr, node: nodeId } = parseSignRequest(await readBody(stream, MAX_PROXY_MESSAGE_BYTES)));
   } catch (err) {
     throw err instanceof DiscoveryError ? err : badRequest((err as Error).message);
   }
@@ -29,17 +31,31 @@ export async function handleSign(stream: ServerHttp2Stream, headers: IncomingHtt
   let certChainPem: string;
   let trustBundlePem: string;
   try {
-    ({ certChainPem, trustBundlePem } = await ctx.signer.sign(csr, caller.identity));
+    ({ certChainPem, trustBundlePem } = await ctx.signer.sign(csr, caller.identity, requestContext(stream, headers, caller, nodeId)));
   } catch (err) {
     const code = (err as { code?: unknown }).code;
+    if (code === 'MAILLE_ERR_PERMISSION_DENIED') throw permissionDenied((err as Error).message);
     if (typeof code === 'string' && code.startsWith('MAILLE_ERR_CSR')) throw new DiscoveryError(code, (err as Error).message);
     ctx.log.error('certificate signing failed', { spiffeId: caller.spiffeId, error: (err as Error).message });
     throw new DiscoveryError('MAILLE_ERR_INTERNAL', 'certificate signing failed; see the control plane log');
   }
   checkIssuedIdentity(certChainPem, caller);
-  ctx.log.info('issued certificate', { spiffeId: caller.spiffeId, via: caller.via });
+  ctx.log.info('issued certificate', { spiffeId: caller.spiffeId, via: caller.via, ...(nodeId !== undefined ? { node: nodeId } : {}) });
   const response: SignResponse = { certChain: certChainPem, trustBundle: trustBundlePem };
   replyJson(stream, 200, JSON.stringify(response));
+}
+
+/** The evidence the signer binds the node with: the token, or the serial of the certificate presented. */
+function requestContext(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, caller: Caller, nodeId: string | undefined): SignRequestContext {
+  const context: SignRequestContext = { via: caller.via, ...(nodeId !== undefined ? { nodeId } : {}) };
+  if (caller.via === 'token') {
+    const token = /^Bearer +([^\s]+) *$/i.exec(headers.authorization ?? '')?.[1];
+    if (token !== undefined) context.bearerToken = token;
+  } else {
+    const serial = (stream.session?.socket as TLSSocket | undefined)?.getPeerCertificate().serialNumber;
+    if (serial) context.peerSerial = serial;
+  }
+  return context;
 }
 
 /**

@@ -10,9 +10,22 @@ export type Identity = WorkloadIdentity;
 /** Which proxies a change affects: their node ids, or every proxy. */
 export type AffectedNodes = ReadonlySet<string> | 'all';
 
+/**
+ * A snapshot already serialized, for providers that share work between proxies: the pieces
+ * concatenated are its JSON text, and pieces common to many proxies can be one Buffer for all, so
+ * thousands of queued pushes do not hold thousands of copies.
+ */
+export interface EncodedSnapshot {
+  /** Changes whenever the content does (a content hash): an unchanged version is not sent again. */
+  readonly contentVersion: string;
+  readonly chunks: readonly Uint8Array[];
+}
+
 export interface SnapshotProvider {
   /** The snapshot for one proxy, holding only what it needs. Throwing keeps its last one. */
   snapshotFor(node: NodeInfo): Snapshot;
+  /** When present, used instead of snapshotFor to push (same content, already serialized). */
+  encodedSnapshotFor?(node: NodeInfo): EncodedSnapshot;
   /** Subscribe to changes; may return an unsubscribe function, called when the server closes. */
   onChange(cb: (nodeIds: AffectedNodes) => void): (() => void) | void;
 }
@@ -24,12 +37,24 @@ export interface SignedCertificate {
   trustBundlePem: string;
 }
 
+/** Who asks, beyond the identity: lets the signer bind the certificate to one proxy (node). */
+export interface SignRequestContext {
+  via: 'token' | 'certificate';
+  /** The node the request names. */
+  nodeId?: string;
+  /** The bootstrap token the caller authenticated with (token callers only). */
+  bearerToken?: string;
+  /** Serial of the client certificate presented (certificate callers only). */
+  peerSerial?: string;
+}
+
 export interface CsrSigner {
   /**
    * Issue a certificate for `identity` over the CSR's key. Errors with a string `code` starting
-   * with MAILLE_ERR_CSR are the caller's fault (400, message passed on); others are ours (500).
+   * with MAILLE_ERR_CSR are the caller's fault (400, message passed on), MAILLE_ERR_PERMISSION_DENIED
+   * a node the caller may not speak for (403); others are ours (500).
    */
-  sign(csrPem: string, identity: Identity): Promise<SignedCertificate>;
+  sign(csrPem: string, identity: Identity, request?: SignRequestContext): Promise<SignedCertificate>;
 }
 
 /** Map a bootstrap token to the one identity it was issued for; undefined refuses it. */

@@ -5,10 +5,11 @@ import { ConfigError } from '../../api/load.js';
 import { readStateFileIfExists } from '../ca/state-files.js';
 import type { ProxyStatus } from '../discovery/types.js';
 import { apiFilePath, isApiEndpoint, type ApiEndpoint } from './api-file.js';
+import type { CaStatus, RotationResult } from '../ca/live-authority.js';
 import type { CertificateSummary, ProxyConfig } from './api-server.js';
 import type { ApplyOutcome, Origin, StoredResource } from './store.js';
 
-export type { ApplyOutcome, CertificateSummary, Origin, ProxyConfig, StoredResource };
+export type { ApplyOutcome, CaStatus, CertificateSummary, Origin, ProxyConfig, RotationResult, StoredResource };
 
 /** The API refused the call; `problems` are the one-line validation errors of a refused apply. */
 export class ApiError extends Error {
@@ -65,6 +66,15 @@ export class ApiClient {
 
   async proxyConfig(nodeId: string): Promise<ProxyConfig> {
     return (await this.call('GET', `/proxies/${encodeURIComponent(nodeId)}/config`)) as ProxyConfig;
+  }
+
+  async caStatus(): Promise<CaStatus> {
+    return (await this.call('GET', '/ca')) as CaStatus;
+  }
+
+  /** Answers once the control plane issues from the new root (after pushing the bundle to its proxies). */
+  async rotateRoot(overlapSeconds?: number): Promise<RotationResult> {
+    return (await this.call('POST', '/ca/rotate-root', JSON.stringify(overlapSeconds === undefined ? {} : { overlapSeconds }))) as RotationResult;
   }
 
   private call(method: string, path: string, body?: string, source = 'control plane'): Promise<unknown> {

@@ -8,7 +8,10 @@
 //   GET    /resources?kind=&namespace=&name=
 //   DELETE /resources/KIND/NAMESPACE/NAME
 //   GET    /proxies                          discovery's per-proxy sync status
-//   GET    /proxies/NODE_ID/config           the proxy's last snapshot and certificate summary
+//   GET    /proxies/NODE_ID/config           the proxy's last snapshot, certificate and trust bundle
+//   GET    /ca                               roots, their expiry, the overlap end (maille ca status)
+//   POST   /ca/rotate-root                   body {"overlapSeconds": N} (optional); answers once
+//                                            issuance uses the new root (maille ca rotate-root)
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +19,8 @@ import { findKind } from '../../api/kinds.js';
 import { ConfigError, parseResources } from '../../api/load.js';
 import { readStateFileIfExists, removeStateFile, SECRET_MODE, writeFileAtomic } from '../ca/state-files.js';
 import type { Snapshot } from '../../model/snapshot.js';
+import type { CertificateFacts } from '../ca/describe.js';
+import { CaOperationError, type CaStatus, type RotationResult } from '../ca/live-authority.js';
 import type { ProxyStatus } from '../discovery/types.js';
 import { apiFilePath, type ApiEndpoint } from './api-file.js';
 import { StoreError, type ResourceStore } from './store.js';
@@ -23,13 +28,18 @@ import { StoreError, type ResourceStore } from './store.js';
 /** Larger than any configuration a person writes; small enough that a mistake cannot eat memory. */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
-/** The certificate last issued for an identity: public facts only, never a key. */
+/** The certificate last issued to a proxy: public facts and chain only, never a key. */
 export interface CertificateSummary {
   spiffeId: string;
   serialNumber: string;
   /** ISO 8601. */
   notBefore: string;
   notAfter: string;
+  issuedAt: string;
+  /** SHA-256 fingerprint of the root the chain ends at. */
+  rootFingerprint: string;
+  /** Leaf first, then intermediates (PEM). */
+  certificateChainPem: string;
 }
 
 /** `GET /proxies/NODE_ID/config`: what `maille proxy-config` and `maille tls-check` read. */
@@ -38,9 +48,19 @@ export interface ProxyConfig {
   spiffeId: string;
   /** The snapshot the control plane last computed for the proxy, without private keys. */
   snapshot: Snapshot;
-  /** Absent until the proxy has asked for a certificate. */
+  /** The certificate issued to this proxy; absent until it has asked for one. */
   certificate?: CertificateSummary;
-  trustBundle: { roots: number };
+  /**
+   * The roots in the last snapshot sent to the proxy (what it trusts once `acknowledged`), or, before
+   * any was sent, the mesh's current bundle.
+   */
+  trustBundle: { roots: number; certificates: CertificateFacts[]; acknowledged: boolean };
+}
+
+/** The CA operations of the API (absent: those calls answer 404). */
+export interface CaApi {
+  status(): CaStatus;
+  rotate(overlapMs?: number): Promise<RotationResult>;
 }
 
 export interface ApiServerOptions {
@@ -48,6 +68,7 @@ export interface ApiServerOptions {
   proxies(): ProxyStatus[];
   /** Undefined: no such proxy. Omitted: the call answers 404. */
   proxyConfig?(nodeId: string): ProxyConfig | undefined;
+  ca?: CaApi;
   /** api.json goes here. */
   stateDir: string;
   /** 0 (default) picks a free port. */
@@ -134,6 +155,16 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       const config = opts.proxyConfig?.(parts[1]);
       if (config === undefined) throw new HttpError(404, 'MAILLE_ERR_NOT_FOUND', `no proxy ${JSON.stringify(parts[1])} (see maille proxy-status)`);
       reply(res, 200, config);
+    } else if (route === 'GET /ca' && parts.length === 1 && opts.ca) {
+      reply(res, 200, opts.ca.status());
+    } else if (route === 'POST /ca' && parts.length === 2 && parts[1] === 'rotate-root' && opts.ca) {
+      const overlapMs = overlapOf(await readBody(req));
+      try {
+        reply(res, 200, await opts.ca.rotate(overlapMs));
+      } catch (err) {
+        if (err instanceof CaOperationError) throw new HttpError(err.status, err.code, err.message);
+        throw err;
+      }
     } else {
       throw new HttpError(404, 'MAILLE_ERR_NOT_FOUND', `no such call ${req.method} ${url.pathname}`);
     }
@@ -173,6 +204,23 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
       return closed;
     },
   };
+}
+
+/** The rotate-root body: empty (default overlap) or {"overlapSeconds": N}. */
+function overlapOf(body: string): number | undefined {
+  if (body.trim() === '') return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    throw new HttpError(400, 'MAILLE_ERR_BAD_REQUEST', 'rotate-root body: not JSON (expected {"overlapSeconds": N})');
+  }
+  const seconds = (value as { overlapSeconds?: unknown } | null)?.overlapSeconds;
+  if (seconds === undefined) return undefined;
+  if (typeof seconds !== 'number' || !(seconds > 0) || !Number.isFinite(seconds)) {
+    throw new HttpError(400, 'MAILLE_ERR_BAD_REQUEST', 'rotate-root body: overlapSeconds: must be a positive number of seconds');
+  }
+  return seconds * 1000;
 }
 
 function kindOf(name: string): string {

@@ -1,7 +1,9 @@
 // A gateway proxy's listeners: the servers of the Istio Gateways that select it, one listener per
-// address and port. Servers sharing a port share the listener (and its route table) when their
-// TLS settings agree; the proxy has one certificate per listener (no SNI selection yet), so a
-// second certificate on a port is reported and its server skipped.
+// address and port. Servers sharing a port share the listener (and its route table). The first
+// TLS server on a port gives the listener's default certificate; a later one with another
+// certificate adds it for its hosts, chosen by the client's SNI. What cannot share a port (plain
+// and TLS, another minimum TLS version, a second certificate for host "*") is reported and its
+// server skipped.
 import type { Gateway } from '../../api/istio-gateway.js';
 import type { ListenerTls } from '../../model/snapshot.js';
 import type { Context } from './context.js';
@@ -24,7 +26,8 @@ export interface ListenerGroup {
   readonly name: string;
   readonly address: string;
   readonly port: number;
-  readonly tls: ListenerTls | undefined;
+  /** Grows SNI entries as servers with other certificates join. */
+  tls: ListenerTls | undefined;
   readonly servers: ServerRef[];
 }
 
@@ -50,25 +53,60 @@ export function listenerGroups(ctx: Context, node: GatewayNode): ListenerGroup[]
         ctx.warnings.at(gateway, `${path}.port.protocol`, `${protocol} servers are not supported yet (HTTP, HTTP2, GRPC, or HTTPS with tls.mode SIMPLE); the server is skipped`);
         return;
       }
-      const address = server.bind ?? '0.0.0.0';
-      const key = `${address}|${server.port.number}`;
+      const address = server.bind ?? node.address ?? '0.0.0.0';
+      const port = node.targetPorts?.[server.port.number] ?? server.port.number;
+      const key = `${address}|${port}`;
       let group = groups.get(key);
       if (group === undefined) {
-        const name = server.bind === undefined ? `gateway-${server.port.number}` : `gateway-${server.bind}-${server.port.number}`;
-        groups.set(key, (group = { name, address, port: server.port.number, tls, servers: [] }));
-      } else if (JSON.stringify(group.tls) !== JSON.stringify(tls)) {
-        const first = group.servers[0];
-        ctx.warnings.at(
-          gateway,
-          path,
-          `port ${server.port.number} is already served by ${describe(first.gateway)} ${first.path} with ${group.tls ? 'another certificate' : 'plain HTTP'}; a listener has one TLS setting (no SNI yet), so this server is skipped`,
-        );
-        return;
+        const name = server.bind === undefined ? `gateway-${port}` : `gateway-${server.bind}-${port}`;
+        groups.set(key, (group = { name, address, port, tls, servers: [] }));
+      } else if (!sameCertificate(group.tls, tls) || group.tls?.minVersion !== tls?.minVersion) {
+        const why = cannotShare(group.tls, tls, server);
+        if (why !== undefined) {
+          const first = group.servers[0];
+          ctx.warnings.at(gateway, path, `port ${server.port.number} is already served by ${describe(first.gateway)} ${first.path} ${why}, so this server is skipped`);
+          return;
+        }
+        group.tls = withSni(group.tls as ListenerTls, tls as ListenerTls, sniNames(server) as string[]);
       }
       group.servers.push({ gateway, gatewayName: `${gateway.metadata.namespace}/${gateway.metadata.name}`, server, path });
     });
   }
   return [...groups.values()].sort((a, b) => a.port - b.port || (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+}
+
+type Certificate = Pick<ListenerTls, 'certFile' | 'keyFile' | 'certificatePem' | 'privateKeyPem'>;
+
+function certificateOf(t: Certificate): Certificate {
+  return t.certFile !== undefined ? { certFile: t.certFile, keyFile: t.keyFile } : { certificatePem: t.certificatePem, privateKeyPem: t.privateKeyPem };
+}
+
+function sameCertificate(a: Certificate | undefined, b: Certificate | undefined): boolean {
+  if (a === undefined || b === undefined) return a === b;
+  return a.certFile === b.certFile && a.keyFile === b.keyFile && a.certificatePem === b.certificatePem && a.privateKeyPem === b.privateKeyPem;
+}
+
+/** The names SNI selects this server's certificate by; undefined when one is "*" (any name). */
+function sniNames(server: Server): string[] | undefined {
+  const names = server.hosts.map((h) => h.slice(h.indexOf('/') + 1).toLowerCase());
+  return names.includes('*') ? undefined : names;
+}
+
+/** Why a TLS server cannot join the listener `existing` as an SNI certificate, if it cannot. */
+function cannotShare(existing: ListenerTls | undefined, tls: ListenerTls | undefined, server: Server): string | undefined {
+  if (existing === undefined) return 'with plain HTTP; a port is either plain or TLS';
+  if (tls === undefined) return 'with TLS; a port is either plain or TLS';
+  if (existing.minVersion !== tls.minVersion) return 'with another minProtocolVersion; a port has one';
+  if (sniNames(server) === undefined) return 'with another certificate; a second certificate is chosen by SNI, which cannot select host "*"';
+  return undefined;
+}
+
+function withSni(tls: ListenerTls, other: ListenerTls, names: string[]): ListenerTls {
+  const sni = [...(tls.sni ?? [])];
+  const same = sni.findIndex((e) => sameCertificate(e, other));
+  if (same >= 0) sni[same] = { ...sni[same], serverNames: [...sni[same].serverNames, ...names] };
+  else sni.push({ serverNames: names, ...certificateOf(other) });
+  return { ...tls, sni };
 }
 
 function serverTls(ctx: Context, node: GatewayNode, gateway: Gateway, server: Server, path: string): ListenerTls | undefined {

@@ -251,7 +251,7 @@ spec:
   servers:
 ${servers}`);
 
-  it('skips a server whose credential is unknown, and a second certificate on one port', () => {
+  it('skips a server whose credential is unknown; a second certificate on one port is chosen by SNI', () => {
     const { snapshot, warnings } = run(
       gateway(`
   - port: {number: 443, name: https, protocol: HTTPS}
@@ -272,11 +272,18 @@ ${servers}`);
       { credentials: { 'b-cert': { certificatePem: 'CERT', privateKeyPem: 'KEY' } } },
     );
     assert.deepEqual(snapshot.listeners, [
-      { name: 'gateway-443', address: '0.0.0.0', port: 443, direction: 'gateway', protocol: 'detect', routeConfig: 'gateway-443', tls: { certificatePem: 'CERT', privateKeyPem: 'KEY' } },
+      {
+        name: 'gateway-443',
+        address: '0.0.0.0',
+        port: 443,
+        direction: 'gateway',
+        protocol: 'detect',
+        routeConfig: 'gateway-443',
+        tls: { certificatePem: 'CERT', privateKeyPem: 'KEY', sni: [{ serverNames: ['c.example.com'], certFile: '/c.pem', keyFile: '/c-key.pem' }] },
+      },
     ]);
     assert.deepEqual(warnings, [
       'Gateway istio-system/gw: spec.servers[0].tls.credentialName: credential "missing" is not known to the control plane; the server is skipped',
-      'Gateway istio-system/gw: spec.servers[2]: port 443 is already served by Gateway istio-system/gw spec.servers[1] with another certificate; a listener has one TLS setting (no SNI yet), so this server is skipped',
       'Gateway istio-system/gw: spec.servers[3].tls.mode: PASSTHROUGH is not supported yet (HTTPS servers need SIMPLE); the server is skipped',
     ]);
   });

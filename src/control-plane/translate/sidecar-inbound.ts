@@ -4,12 +4,13 @@
 // plaintext only (DISABLE: no `mtls` on the listener).
 import type { Cluster, Listener, RouteConfig } from '../../model/snapshot.js';
 import type { Context } from './context.js';
+import { serviceByName, workloadById } from './registry-index.js';
 import type { SidecarNode } from './types.js';
 
 export const INBOUND_ROUTE_CONFIG = 'inbound';
 
 export function inboundParts(ctx: Context, node: SidecarNode): { listener: Listener; routeConfig?: RouteConfig } | undefined {
-  const workload = ctx.registry.workloads.find((w) => w.id === node.workloadId);
+  const workload = workloadById(ctx.registry, node.workloadId);
   if (workload === undefined) {
     ctx.warnings.add(`sidecar ${node.workloadId}: the workload is not in the registry; no inbound listener until it registers`);
     return undefined;
@@ -44,7 +45,7 @@ export function inboundParts(ctx: Context, node: SidecarNode): { listener: Liste
 
 /** HTTP/2 when every port of the service says HTTP/2 or gRPC; TCP when every one says TCP. */
 function appProtocol(ctx: Context, name: string, namespace: string): Cluster['protocol'] {
-  const service = ctx.registry.services.find((s) => s.name === name && s.namespace === namespace);
+  const service = serviceByName(ctx.registry, namespace, name);
   const protocols = (service?.ports ?? []).map((p) => p.protocol);
   if (protocols.length === 0) return undefined;
   if (protocols.every((p) => p === 'http2' || p === 'grpc')) return 'http2';

@@ -13,7 +13,7 @@
 // VirtualService hosts that name no service get a virtual host of their own (aliases such as
 // `reviews.example.com` routed to a service, as Istio allows).
 import type { VirtualService } from '../../api/virtual-service.js';
-import type { Route, RouteConfig, VirtualHost } from '../../model/snapshot.js';
+import type { Listener, Route, RouteConfig, VirtualHost } from '../../model/snapshot.js';
 import type { CatalogPort, CatalogService } from './catalog.js';
 import type { Context } from './context.js';
 import { DomainClaims } from './domains.js';
@@ -36,6 +36,11 @@ interface Candidate {
 }
 
 const MESH: ReadonlySet<string> = new Set(['mesh']);
+
+/** Where the sidecar's app sends its outbound traffic (HTTP_PROXY, or iptables in netns mode). */
+export function outboundListener(node: SidecarNode): Listener {
+  return { name: 'outbound', address: '127.0.0.1', port: node.ports.outbound, direction: 'outbound', protocol: 'detect', routeConfig: OUTBOUND_ROUTE_CONFIG };
+}
 
 export function outboundRouteConfig(ctx: Context, node: SidecarNode): RouteConfig {
   const candidates: Candidate[] = ctx.index.virtualServices

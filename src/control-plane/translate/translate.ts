@@ -7,7 +7,7 @@ import { createContext } from './context.js';
 import { gatewayRouteConfig } from './gateway-routes.js';
 import { listenerGroups } from './gateway-servers.js';
 import { inboundParts } from './sidecar-inbound.js';
-import { OUTBOUND_ROUTE_CONFIG, outboundRouteConfig } from './sidecar-outbound.js';
+import { outboundListener, outboundRouteConfig } from './sidecar-outbound.js';
 import type { GatewayNode, SidecarNode, TranslateInput, TranslateResult } from './types.js';
 import type { Context } from './context.js';
 import { contentVersion } from './version.js';
@@ -22,9 +22,7 @@ export function translate(input: TranslateInput): TranslateResult {
 }
 
 function sidecar(ctx: Context, node: SidecarNode): { listeners: Listener[]; routeConfigs: RouteConfig[] } {
-  const listeners: Listener[] = [
-    { name: 'outbound', address: '127.0.0.1', port: node.ports.outbound, direction: 'outbound', protocol: 'detect', routeConfig: OUTBOUND_ROUTE_CONFIG },
-  ];
+  const listeners: Listener[] = [outboundListener(node)];
   const routeConfigs = [outboundRouteConfig(ctx, node)];
   const inbound = inboundParts(ctx, node);
   if (inbound) {

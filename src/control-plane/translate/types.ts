@@ -20,6 +20,13 @@ export interface GatewayNode {
   readonly name: string;
   readonly namespace: string;
   readonly labels: Readonly<Record<string, string>>;
+  /** Where servers without `bind` listen; default 0.0.0.0 (local mode chooses 127.0.0.1). */
+  readonly address?: string;
+  /**
+   * Gateway port → the port the proxy listens on, as Istio maps a Gateway's port through the
+   * gateway Service (port → targetPort); ports not listed are listened on as written.
+   */
+  readonly targetPorts?: Readonly<Record<number, number>>;
 }
 
 export type ProxyNode = SidecarNode | GatewayNode;

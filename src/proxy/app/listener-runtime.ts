@@ -17,6 +17,7 @@ import { createLogger } from '../telemetry/log.js';
 import type { ListenerMetrics } from '../telemetry/proxy-metrics.js';
 import { createHttpHandler, type HttpHandler } from './http-handler.js';
 import { proxyTcp } from './tcp-proxy.js';
+import { adoptAccepted } from '../transport/http1/read-port.js';
 import type { ProxyState } from './state.js';
 
 const log = createLogger('listener');
@@ -109,22 +110,26 @@ export class ListenerRuntime {
 
   private readonly countError = (code: string): void => this.state().metrics.proxyError(code);
 
-  private onConnection = (socket: Socket): void => {
+  private onConnection = (accepted: Socket): void => {
     if (this.draining) {
-      socket.destroy();
+      accepted.destroy();
       return;
     }
     const cfg = this.config;
+    const state = this.state();
+    // Declared plaintext HTTP/1: read in `onread` mode (see read-port.ts). TLS and sniffed
+    // connections keep the plain socket.
+    const plainHttp1 = cfg.protocol === 'http1' && cfg.routeConfig !== undefined && !cfg.mtls && !state.tlsContexts.has(cfg.name);
+    const socket = plainHttp1 ? adoptAccepted(accepted) : accepted;
     const info = newConnectionInfo(cfg.name, cfg.direction ?? 'inbound', socket);
     info.countError = this.countError;
     const metrics = this.metrics;
     metrics.opened();
     socket.once('close', () => metrics.closed());
     socket.on('error', () => {});
-    const state = this.state();
     if (cfg.mtls && state.identity) return this.acceptMesh(socket, info, cfg.mtls.mode, state.identity);
     const tls = state.tlsContexts.get(cfg.name);
-    if (tls) this.terminateTls(socket, info, { secureContext: tls.context, ALPNProtocols: tls.alpn }, undefined);
+    if (tls) this.terminateTls(socket, info, { secureContext: tls.context, ALPNProtocols: tls.alpn, ...(tls.sni ? { SNICallback: tls.sni } : {}) }, undefined);
     else this.choose(socket, info, undefined);
   };
 

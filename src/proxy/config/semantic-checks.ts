@@ -70,6 +70,10 @@ function checkListener(ctx: CheckContext, path: FieldPath, l: Listener): void {
     if ((l.tls.privateKeyPem === undefined) === (l.tls.keyFile === undefined)) {
       ctx.report(tlsPath, 'needs exactly one of privateKeyPem, keyFile');
     }
+    (l.tls.sni ?? []).forEach((c, i) => {
+      if ((c.certificatePem === undefined) === (c.certFile === undefined)) ctx.report([...tlsPath, 'sni', i], 'needs exactly one of certificatePem, certFile');
+      if ((c.privateKeyPem === undefined) === (c.keyFile === undefined)) ctx.report([...tlsPath, 'sni', i], 'needs exactly one of privateKeyPem, keyFile');
+    });
   }
 
   // A setting the listener would never use is as misleading as a typo, so it is an error too.

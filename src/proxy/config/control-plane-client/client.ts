@@ -11,6 +11,7 @@
 //
 // The last good snapshot stays in force through all of it: the proxy keeps serving while the
 // control plane is down, and a resync that brings the same snapshot changes nothing.
+import { X509Certificate } from 'node:crypto';
 import type { Snapshot } from '../../../model/snapshot.js';
 import { DEFAULT_TRUST_DOMAIN, formatWorkloadId } from '../../../control-plane/ca/spiffe.js';
 import { keepAlive } from '../../../control-plane/discovery/keepalive.js';
@@ -25,6 +26,7 @@ import {
 import { validateSnapshot } from '../validate.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { acceptIssued, isUsable, renewDelayMs, type CreateKeyAndCsr, type WorkloadCertificate } from './certificate.js';
+import { createKeyAndCsr } from './csr.js';
 import { isUnauthenticated } from './errors.js';
 import { closeSession, connectSession } from './session.js';
 import { callSign } from './sign-call.js';
@@ -315,7 +317,7 @@ class Client implements ControlPlaneClient {
   private async sign(csrPem: string, cert: WorkloadCertificate | undefined, token: string | undefined): Promise<SignResponse> {
     const session = await connectSession(this.sessionOptions(cert));
     try {
-      return await callSign(session, csrPem, token, this.timeoutMs);
+      return await callSign(session, csrPem, token, this.timeoutMs, this.opts.node.id);
     } finally {
       void closeSession(session);
     }
@@ -370,6 +372,11 @@ class Client implements ControlPlaneClient {
     } catch (err) {
       return this.nack(version, err);
     }
+    try {
+      this.adoptTrustBundle(snapshot.trustBundlePem);
+    } catch (err) {
+      return this.nack(version, err);
+    }
     const json = JSON.stringify(snapshot);
     if (this.applied?.json === json) {
       // A resync after a reconnect: the same configuration is already serving.
@@ -387,6 +394,32 @@ class Client implements ControlPlaneClient {
     return { type: 'ack', version };
   }
 
+  /**
+   * A trust bundle pushed with a snapshot (root rotation: both roots, then only the new one) takes
+   * effect before the snapshot is acknowledged: for the control-plane connection and for mesh mTLS.
+   */
+  private adoptTrustBundle(pem: string | undefined): void {
+    if (pem === undefined || pem === this.trustBundlePem) return;
+    const roots = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    if (roots.length === 0) throw new Error('trustBundlePem: holds no PEM certificate');
+    for (const [i, block] of roots.entries()) {
+      try {
+        new X509Certificate(block);
+      } catch (err) {
+        throw new Error(`trustBundlePem: certificate ${i + 1}: ${(err as Error).message}`, { cause: err });
+      }
+    }
+    this.trustBundlePem = pem;
+    this.opts.log.info('trust bundle updated', { roots: roots.length });
+    if (this.cert === undefined) return;
+    this.cert = { ...this.cert, trustBundlePem: pem };
+    try {
+      this.opts.onCertificate?.(this.cert);
+    } catch (err) {
+      this.opts.log.error('onCertificate failed', { error: (err as Error).message });
+    }
+  }
+
   private nack(version: number, err: unknown): ProxyMessage {
     const error = (err instanceof Error ? err.message : String(err)).slice(0, MAX_NACK_ERROR_CHARS);
     this.opts.log.warn('snapshot refused; the previous one keeps serving', { version, error });
@@ -394,9 +427,5 @@ class Client implements ControlPlaneClient {
   }
 }
 
-// Loaded on first use: the CA module's helper pulls in @peculiar/x509 (~20 MB RSS, ~200 ms to load),
-// which a proxy running from a static config file never needs.
-const defaultKeyAndCsr: CreateKeyAndCsr = async (spiffeId) => {
-  const { createWorkloadKeyAndCsr } = await import('../../../control-plane/ca/csr.js');
-  return createWorkloadKeyAndCsr({ spiffeId });
-};
+// node:crypto only (csr.ts): @peculiar/x509 never loads in a sidecar.
+const defaultKeyAndCsr: CreateKeyAndCsr = (spiffeId) => Promise.resolve(createKeyAndCsr(spiffeId));

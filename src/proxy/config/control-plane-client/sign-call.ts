@@ -6,8 +6,11 @@ import { ControlPlaneError } from './errors.js';
 
 const MAX_RESPONSE_BYTES = 1 << 20;
 
-/** `token` is sent only when bootstrapping; otherwise the session's client certificate speaks. */
-export async function callSign(session: ClientHttp2Session, csrPem: string, token: string | undefined, timeoutMs: number): Promise<SignResponse> {
+/**
+ * `token` is sent only when bootstrapping; otherwise the session's client certificate speaks.
+ * `nodeId` tells the control plane which proxy holds the certificate (it checks it against either).
+ */
+export async function callSign(session: ClientHttp2Session, csrPem: string, token: string | undefined, timeoutMs: number, nodeId?: string): Promise<SignResponse> {
   const req = session.request({
     ':method': 'POST',
     ':path': SIGN_PATH,
@@ -15,7 +18,7 @@ export async function callSign(session: ClientHttp2Session, csrPem: string, toke
     ...(token !== undefined ? { authorization: `Bearer ${token}` } : {}),
   });
   req.setTimeout(timeoutMs, () => req.close());
-  req.end(JSON.stringify({ csr: csrPem }));
+  req.end(JSON.stringify(nodeId === undefined ? { csr: csrPem } : { csr: csrPem, node: nodeId }));
   const [headers, body] = await Promise.all([
     new Promise<IncomingHttpHeaders>((resolve, reject) => {
       req.once('response', resolve);

@@ -8,6 +8,7 @@ import type { BodySink, BodySource } from '../../http/exchange.js';
 import { ChunkedDecoder, CRLF, LAST_CHUNK } from './chunked.js';
 import { connectionTokens, responseFraming, wantsKeepAlive, type Framing } from './framing.js';
 import { HeadParseError, parseResponseHead, type ResponseHead } from './head-parser.js';
+import { beginHandover, endHandover, readPortOf, type ReadPort } from './read-port.js';
 
 export interface UpstreamResponseHandler {
   /** A 1xx interim response other than 101 (e.g. 100 Continue). */
@@ -49,6 +50,10 @@ export class Http1ClientConnection {
   private keepAlive = true;
   private requestBody: BodySource | undefined;
   private onFinished: ((conn: Http1ClientConnection) => void) | undefined;
+  /** Set when the socket reads in `onread` mode: bytes are only valid during onData. */
+  private readonly port: ReadPort | undefined;
+  /** Sweeps of the pool's idle sweep since this connection went idle. */
+  idleTicks = 0;
 
   constructor(
     readonly socket: Socket,
@@ -56,18 +61,16 @@ export class Http1ClientConnection {
     readonly key: string,
   ) {
     socket.setNoDelay(true);
-    socket.on('data', this.onData);
+    this.port = readPortOf(socket);
+    if (this.port) this.port.sink = this.onData;
+    else socket.on('data', this.onData);
     socket.on('close', this.onClose);
     socket.on('error', () => {}); // reported through 'close'
-    // One listener for the connection's life: the timeout is only armed while idle in the pool.
-    socket.on('timeout', () => {
-      if (this.state === 'idle') socket.destroy();
-    });
   }
 
-  /** Closes the connection if it stays unused for `ms` (the pool's idle timeout). */
-  idleFor(ms: number): void {
-    this.socket.setTimeout(ms);
+  /** The pool's idle timeout elapsed while this connection sat unused. */
+  onIdle(): void {
+    if (this.state === 'idle') this.socket.destroy();
   }
 
   /**
@@ -88,7 +91,6 @@ export class Http1ClientConnection {
     this.state = 'head';
     this.requestDone = body === undefined;
     this.requestBody = body;
-    this.socket.setTimeout(0);
     const s = this.socket;
     s.write(head, 'latin1');
     if (body) body.pipe(this.bodySink(bodyEncode));
@@ -151,7 +153,7 @@ export class Http1ClientConnection {
         const end = buf.indexOf(HEAD_END, off);
         if (end === -1) {
           if (buf.length - off > MAX_RESPONSE_HEAD) return this.protocolError('response head too large');
-          this.pending = buf.subarray(off);
+          this.pending = this.port ? Buffer.from(buf.subarray(off)) : buf.subarray(off);
           return;
         }
         let head: ResponseHead;
@@ -164,6 +166,12 @@ export class Http1ClientConnection {
         if (head.status === 101) {
           const h = this.handler;
           this.detach();
+          if (this.port) {
+            // No Readable to unshift into: early tunnel bytes travel with the head.
+            this.port.sink = undefined;
+            h.upgrade(head, Buffer.from(buf.subarray(off)), this.socket);
+            return;
+          }
           const rest = buf.subarray(headEnd);
           h.upgrade(head, Buffer.from(buf.subarray(off, headEnd)), this.socket);
           if (rest.length > 0) this.socket.unshift(rest);
@@ -220,7 +228,12 @@ export class Http1ClientConnection {
       default: // 'close': everything until the server closes
         end = buf.length;
     }
-    if (end > off && !h.data(buf.subarray(off, end))) this.socket.pause();
+    if (end > off) {
+      if (this.port) beginHandover();
+      const ok = h.data(buf.subarray(off, end));
+      if (this.port) endHandover(this.port);
+      if (!ok) this.socket.pause();
+    }
     if (complete) this.responseEnd();
     return end;
   }

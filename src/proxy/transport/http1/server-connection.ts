@@ -19,6 +19,8 @@ import { ChunkedDecoder, CRLF, LAST_CHUNK } from './chunked.js';
 import { connectionTokens, requestFraming, wantsKeepAlive, type Framing } from './framing.js';
 import { HeadParseError, parseRequestHead, type RequestHead } from './head-parser.js';
 import { serializeHeaders, statusText } from './serialize.js';
+import { idleSweeper, type IdleSweeper } from './idle-sweeper.js';
+import { readPortOf, releaseChunk, spliceInto, type ReadPort } from './read-port.js';
 
 export interface Http1ServerLimits {
   maxHeaderBytes: number;
@@ -39,6 +41,11 @@ const HOLD_LIMIT = 64 * 1024;
 const COALESCE_LIMIT = 16 * 1024;
 
 export class Http1ServerConnection {
+  /** Sweeps since the last read or response write (see IdleSweeper). */
+  idleTicks = 0;
+  private readonly sweeper: IdleSweeper | undefined;
+  /** Set when the socket reads in `onread` mode: bytes are only valid during onData. */
+  private readonly port: ReadPort | undefined;
   private pending: Buffer | undefined;
   private current: ServerExchange | undefined;
   /** Parsing the body of `current` (false: waiting for its response, or between requests). */
@@ -54,10 +61,18 @@ export class Http1ServerConnection {
     private readonly handler: ExchangeHandler,
     private readonly codecError: CodecErrorWriter,
   ) {
-    socket.on('data', this.onData);
+    this.port = readPortOf(socket);
+    if (this.port) this.port.sink = this.onData;
+    else socket.on('data', this.onData);
     socket.on('close', this.onClose);
     socket.on('error', () => {}); // 'close' follows; the exchange sees the abort there
-    socket.setTimeout(limits.idleTimeoutMs, this.onIdle);
+    this.sweeper = limits.idleTimeoutMs > 0 ? idleSweeper(limits.idleTimeoutMs) : undefined;
+    this.sweeper?.add(this);
+  }
+
+  /** No longer subject to the idle timeout (closed, or tunnelled after an upgrade). */
+  stopIdleTimer(): void {
+    this.sweeper?.remove(this);
   }
 
   /** Feeds bytes that were read before this connection object existed (protocol sniffing). */
@@ -79,12 +94,14 @@ export class Http1ServerConnection {
     return this.current !== undefined;
   }
 
-  private onIdle = (): void => {
+  /** The idle timeout elapsed with no reads or writes: close unless an exchange is in flight. */
+  onIdle(): void {
     if (!this.current) this.socket.destroy();
-  };
+  }
 
   private onClose = (): void => {
     this.closed = true;
+    this.stopIdleTimer();
     this.clearHeadTimer();
     const ex = this.current;
     this.current = undefined;
@@ -92,6 +109,7 @@ export class Http1ServerConnection {
   };
 
   private onData = (chunk: Buffer): void => {
+    this.idleTicks = 0;
     let buf = chunk;
     if (this.pending) {
       buf = Buffer.concat([this.pending, chunk]);
@@ -118,7 +136,7 @@ export class Http1ServerConnection {
       }
       if (this.current) {
         // A pipelined request: hold it until the response in flight is done.
-        this.pending = buf.subarray(off);
+        this.pending = this.keep(buf.subarray(off));
         this.socket.pause();
         return;
       }
@@ -127,7 +145,7 @@ export class Http1ServerConnection {
       const end = buf.indexOf(HEAD_END, off);
       if (end === -1) {
         if (buf.length - off > this.limits.maxHeaderBytes) return this.refuse(431, 'request headers too large');
-        this.pending = buf.subarray(off);
+        this.pending = this.keep(buf.subarray(off));
         this.armHeadTimer();
         return;
       }
@@ -147,8 +165,13 @@ export class Http1ServerConnection {
     }
   }
 
+  /** Bytes held past this read: a copy when the read buffer is reused by the next read. */
+  private keep(b: Buffer): Buffer {
+    return this.port ? Buffer.from(b) : b;
+  }
+
   private startExchange(head: RequestHead, framing: Framing): void {
-    const ex = new ServerExchange(this, head, framing);
+    const ex = new ServerExchange(this, head, framing, this.port !== undefined);
     this.current = ex;
     this.readingBody = !ex.requestBody.complete;
     const req = ex.toRequest(this.info);
@@ -159,6 +182,7 @@ export class Http1ServerConnection {
   /** Called by the exchange when its response is fully written. */
   exchangeDone(ex: ServerExchange, keepAlive: boolean): void {
     if (this.current !== ex) return;
+    this.idleTicks = 0;
     if (!ex.requestBody.complete) {
       // The response finished before the request body did: the connection is out of sync.
       this.socket.end();
@@ -198,7 +222,8 @@ export class Http1ServerConnection {
   private refuse(status: number, message: string): void {
     this.clearHeadTimer();
     this.pending = undefined;
-    this.socket.off('data', this.onData);
+    if (this.port) this.port.sink = undefined;
+    else this.socket.off('data', this.onData);
     if (this.current?.headSent) {
       this.socket.destroy();
       return;
@@ -223,6 +248,8 @@ class RequestBody implements BodySource {
   constructor(
     private readonly socket: Socket,
     framing: Framing,
+    /** Body bytes come from a read buffer the next read overwrites: hand on copies. */
+    private readonly copy: boolean,
   ) {
     this.encoding = framing.kind === 'chunked' ? 'chunked-wire' : 'plain';
     this.length = framing.kind === 'length' ? framing.length : undefined;
@@ -242,7 +269,7 @@ class RequestBody implements BodySource {
       this.remaining -= end - off;
       if (this.remaining === 0) this.complete = true;
     }
-    if (end > off) this.emit(buf.subarray(off, end));
+    if (end > off) this.emit(this.copy ? Buffer.from(buf.subarray(off, end)) : buf.subarray(off, end));
     if (this.complete) this.finish();
     return end;
   }
@@ -315,9 +342,10 @@ export class ServerExchange implements DownstreamResponse {
     private readonly conn: Http1ServerConnection,
     private readonly head: RequestHead,
     framing: Framing,
+    copyBody: boolean,
   ) {
     this.socket = conn.socket;
-    this.requestBody = new RequestBody(conn.socket, framing);
+    this.requestBody = new RequestBody(conn.socket, framing, copyBody);
     this.keepAlive = wantsKeepAlive(head.minor, connectionTokens(head.headers));
     this.isHead = head.method === 'HEAD';
   }
@@ -421,11 +449,20 @@ export class ServerExchange implements DownstreamResponse {
 
   readonly body: BodySink = {
     data: (chunk: Buffer): boolean => {
-      if (this.done) return true;
+      if (this.done) {
+        releaseChunk();
+        return true;
+      }
+      this.conn.idleTicks = 0;
       const s = this.socket;
       let ok: boolean;
       if (this.headText !== undefined) {
-        if (this.out === 'raw') return this.flushHeadWith(chunk);
+        if (this.out === 'raw') {
+          ok = this.flushHeadWith(chunk);
+          // Small first chunks are copied next to the head; big ones may stay referenced.
+          if (chunk.length <= COALESCE_LIMIT || s.writableLength === 0) releaseChunk();
+          return ok;
+        }
         s.cork();
         this.flushHead();
       }
@@ -451,6 +488,8 @@ export class ServerExchange implements DownstreamResponse {
           ok = true;
       }
       if (s.writableCorked) s.uncork();
+      // Written through to the kernel at once: nothing references the chunk any more.
+      if (s.writableLength === 0) releaseChunk();
       return ok;
     },
     onDrain: (cb: () => void): void => {
@@ -491,12 +530,12 @@ export class ServerExchange implements DownstreamResponse {
     this.done = true;
     const down = this.socket;
     down.removeAllListeners('data');
-    down.setTimeout(0);
+    this.conn.stopIdleTimer();
     down.write(upstreamHead);
     const early = this.conn.takePending();
     if (early) upstream.write(early);
-    down.pipe(upstream);
-    upstream.pipe(down);
+    spliceInto(down, upstream);
+    spliceInto(upstream, down);
     down.on('close', () => upstream.destroy());
     upstream.on('close', () => down.destroy());
     upstream.on('error', () => down.destroy());

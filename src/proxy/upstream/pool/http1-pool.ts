@@ -6,6 +6,7 @@
 import { connect, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { Http1ClientConnection } from '../../transport/http1/client-connection.js';
+import { bindReadPort, newReadPort, onreadOptions, UPSTREAM_BUFFER } from '../../transport/http1/read-port.js';
 
 export interface PoolSettings {
   maxConnections: number;
@@ -45,6 +46,13 @@ export class Http1Pool {
   /** Connections open or opening. */
   open = 0;
   private closedPool = false;
+  /**
+   * Idle timeout of pooled connections: one coarse sweep of the idle lists, four times per
+   * timeout, instead of a socket timer re-armed per request. A connection is closed between 1×
+   * and 1.25× the timeout after it went idle.
+   */
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private sweepTickMs = 0;
 
   constructor(
     private settings: PoolSettings,
@@ -102,7 +110,8 @@ export class Http1Pool {
       conn.socket.destroy();
       return;
     }
-    conn.idleFor(this.settings.idleTimeoutMs);
+    conn.idleTicks = 0;
+    this.armSweep();
     let list = this.idle.get(key);
     if (!list) this.idle.set(key, (list = []));
     list.push(conn);
@@ -112,7 +121,15 @@ export class Http1Pool {
     this.open++;
     this.hooks.connOpened();
     const tls = this.settings.tls?.();
-    const socket: Socket = tls ? tlsConnect({ ...tls, host: target.address, port: target.port }) : connect({ host: target.address, port: target.port });
+    let socket: Socket;
+    if (tls) {
+      socket = tlsConnect({ ...tls, host: target.address, port: target.port });
+    } else {
+      // Plaintext: read in `onread` mode (see read-port.ts); TLS sockets cannot.
+      const port = newReadPort(UPSTREAM_BUFFER);
+      socket = connect({ host: target.address, port: target.port, onread: onreadOptions(port) });
+      bindReadPort(socket, port);
+    }
     let settled = false;
     const timer = setTimeout(() => {
       if (settled) return;
@@ -141,9 +158,42 @@ export class Http1Pool {
     socket.once('close', () => {
       this.open--;
       this.hooks.connClosed();
+      this.forgetIdle(socket);
       this.serveWaiter();
     });
   }
+
+  /** Drops a closed connection from the idle list. */
+  private forgetIdle(socket: Socket): void {
+    for (const list of this.idle.values()) {
+      const i = list.findIndex((c) => c.socket === socket);
+      if (i !== -1) {
+        list.splice(i, 1);
+        return;
+      }
+    }
+  }
+
+  private armSweep(): void {
+    const ms = this.settings.idleTimeoutMs;
+    const tick = ms > 0 ? Math.max(1, Math.ceil(ms / 4)) : 0;
+    if (tick === this.sweepTickMs) return;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+    this.sweepTickMs = tick;
+    if (tick > 0) {
+      this.sweepTimer = setInterval(this.sweep, tick);
+      this.sweepTimer.unref();
+    }
+  }
+
+  private readonly sweep = (): void => {
+    let expired: Http1ClientConnection[] | undefined;
+    for (const list of this.idle.values()) {
+      for (const c of list) if (++c.idleTicks > 4) (expired ??= []).push(c);
+    }
+    if (expired) for (const c of expired) c.onIdle(); // closes; the 'close' handler unlists it
+  };
 
   /** A connection slot freed up: open a connection for the longest-waiting request. */
   private serveWaiter(): void {
@@ -157,6 +207,8 @@ export class Http1Pool {
     this.closedPool = true;
     for (const list of this.idle.values()) for (const c of list) c.socket.destroy();
     this.idle.clear();
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
     for (const w of this.waiters.splice(0)) {
       w.cb({ ok: false, reason: 'connect-failure', message: 'cluster removed from the configuration' });
     }

@@ -1,0 +1,159 @@
+// Snapshots for many proxies without translating the whole mesh once per proxy.
+//
+// translate() is pure and computes a sidecar's snapshot from scratch: at 1,000 services that is
+// ~80 ms and ~1.3 MB of JSON per sidecar, so 2,000 sidecars would cost minutes of CPU and gigabytes
+// per change. Most of it, the outbound side (a virtual host and a cluster per visible service), is
+// the same for every sidecar of a namespace. This cache computes it once per *class* and reuses
+// the objects and their JSON text; only the small inbound side is computed per sidecar.
+//
+// Why reuse is correct. The outbound part (translate/sidecar-parts.ts sidecarOutbound) reads:
+//   - the registry snapshot: compared by identity (the registry returns the same frozen object
+//     until something changes);
+//   - the resources visible from the namespace: VirtualServices, DestinationRules and
+//     ServiceEntries not exported there are dropped by translate before anything else reads them,
+//     so only the visible ones (and every other kind) are compared, element by element by identity
+//     (the store hands out the same object for a resource until it is applied again). A change
+//     private to another namespace therefore leaves this class's part, and its proxies, alone;
+//   - the namespace and mesh settings: part of the key / fixed per cache;
+//   - the workload's labels, but only through selectors (VirtualService sourceLabels,
+//     DestinationRule workloadSelector), which read only the keys they name: the key holds the
+//     labels restricted to the keys the visible resources' selectors name.
+// sidecar-parts.test.ts checks on every testdata case that composing the parts gives translate()'s
+// snapshot, and that dropping invisible resources changes nothing.
+//
+// The version is a content hash like translate()'s, with the same properties (same content, same
+// version, on any control plane; any change, a new one), but hashed over the class part's digest
+// and the sidecar's own parts, so a push does not re-hash megabytes per sidecar. Its value
+// therefore differs from translate().snapshot.version for the same content.
+import { createHash } from 'node:crypto';
+import type { Resource } from '../../../api/kinds.js';
+import type { Snapshot } from '../../../model/snapshot.js';
+import type { RegistrySnapshot } from '../../registry/types.js';
+import { composeSidecar, outboundLabelKeys, resourcesVisibleFrom, sidecarInbound, sidecarOutbound, type OutboundPart } from '../sidecar-parts.js';
+import { translate } from '../translate.js';
+import type { GatewayCredential, MeshSettings, ProxyNode, SidecarNode } from '../types.js';
+
+/** A snapshot with its JSON text, in pieces; pieces shared by a class are one Buffer for all. */
+export interface EncodedSnapshot {
+  readonly snapshot: Snapshot;
+  /** Concatenated: exactly JSON.stringify(snapshot). */
+  readonly chunks: readonly Buffer[];
+  /**
+   * translate()'s warnings for this proxy. Those of a shared part are returned once, with the
+   * snapshot that computed it, not with every proxy that reuses it.
+   */
+  readonly warnings: readonly string[];
+}
+
+export interface CacheInput {
+  readonly resources: readonly Resource[];
+  readonly registry: RegistrySnapshot;
+  readonly proxy: ProxyNode;
+  readonly credentials?: Readonly<Record<string, GatewayCredential>>;
+}
+
+interface ClassEntry {
+  readonly registry: RegistrySnapshot;
+  readonly visible: readonly Resource[];
+  readonly part: OutboundPart;
+  /** JSON of part.routeConfig. */
+  readonly routeConfigJson: Buffer;
+  /** JSON of part.clusters without the brackets ('' when none). */
+  readonly clustersJson: Buffer;
+  /** Hash of both: stands for the whole part in each proxy's version. */
+  readonly digest: string;
+}
+
+/** Classes kept at most; a mesh has one per namespace (times selector label combinations). */
+const MAX_CLASSES = 4096;
+
+export class SnapshotCache {
+  private readonly classes = new Map<string, ClassEntry>();
+  /**
+   * The last result per sidecar node (the caller keeps one node object per proxy). Its warnings
+   * were already returned once, so a reuse returns none.
+   */
+  private readonly lastBySidecar = new WeakMap<SidecarNode, { entry: ClassEntry; registry: RegistrySnapshot; peerAuthentications: readonly Resource[]; result: EncodedSnapshot }>();
+  /** How many outbound parts were computed (tests, and the bench's curiosity). */
+  computed = 0;
+
+  constructor(private readonly mesh: MeshSettings) {}
+
+  snapshot(input: CacheInput): EncodedSnapshot {
+    if (input.proxy.kind === 'gateway') {
+      // Gateways are few and each has its own configuration: nothing to share.
+      const { snapshot, warnings } = translate({ ...input, mesh: this.mesh });
+      return { snapshot, chunks: [Buffer.from(JSON.stringify(snapshot))], warnings };
+    }
+    return this.sidecar(input, input.proxy);
+  }
+
+  private sidecar(input: CacheInput, proxy: SidecarNode): EncodedSnapshot {
+    const { entry, fresh } = this.outbound(input.resources, input.registry, proxy);
+    // The inbound part reads the registry, the PeerAuthentications and the node (sidecar-inbound.ts):
+    // when none of them and the class part changed, the last result stands as it is.
+    const peerAuthentications = input.resources.filter((r) => r.kind === 'PeerAuthentication');
+    const last = this.lastBySidecar.get(proxy);
+    if (last !== undefined && last.entry === entry && last.registry === input.registry && sameItems(last.peerAuthentications, peerAuthentications)) {
+      return last.result;
+    }
+    const result = this.compose(input, proxy, entry, fresh);
+    this.lastBySidecar.set(proxy, { entry, registry: input.registry, peerAuthentications, result: { ...result, warnings: [] } });
+    return result;
+  }
+
+  private compose(input: CacheInput, proxy: SidecarNode, entry: ClassEntry, fresh: boolean): EncodedSnapshot {
+    const inbound = sidecarInbound({ resources: input.resources, registry: input.registry, mesh: this.mesh, proxy });
+    const content = composeSidecar(proxy, entry.part, inbound);
+
+    const listenersJson = JSON.stringify(content.listeners);
+    const inboundRouteJson = inbound.routeConfig ? `,${JSON.stringify(inbound.routeConfig)}` : '';
+    const inboundClusterJson = inbound.cluster ? JSON.stringify(inbound.cluster) : '';
+    const version = createHash('sha256')
+      .update(entry.digest)
+      .update('\0')
+      .update(listenersJson)
+      .update('\0')
+      .update(inboundRouteJson)
+      .update('\0')
+      .update(inboundClusterJson)
+      .digest('hex')
+      .slice(0, 16);
+    const snapshot: Snapshot = { version, ...content };
+    const clusterSeparator = inboundClusterJson !== '' && entry.clustersJson.length > 0 ? ',' : '';
+    const chunks = [
+      Buffer.from(`{"version":${JSON.stringify(version)},"listeners":${listenersJson},"routeConfigs":[`),
+      entry.routeConfigJson,
+      Buffer.from(`${inboundRouteJson}],"clusters":[${inboundClusterJson}${clusterSeparator}`),
+      entry.clustersJson,
+      Buffer.from(']}'),
+    ];
+    return { snapshot, chunks, warnings: fresh ? [...entry.part.warnings, ...inbound.warnings] : inbound.warnings };
+  }
+
+  private outbound(resources: readonly Resource[], registry: RegistrySnapshot, proxy: SidecarNode): { entry: ClassEntry; fresh: boolean } {
+    const visible = resourcesVisibleFrom(resources, proxy.namespace);
+    const labels: Record<string, string> = {};
+    for (const k of outboundLabelKeys(visible)) if (proxy.labels[k] !== undefined) labels[k] = proxy.labels[k];
+    const key = JSON.stringify([proxy.namespace, labels]);
+    const known = this.classes.get(key);
+    if (known !== undefined && known.registry === registry && sameItems(known.visible, visible)) return { entry: known, fresh: false };
+
+    this.computed++;
+    // Every resource, not only the visible ones: translate's own input, so ages (order) and all
+    // are exactly what translate() would see.
+    const part = sidecarOutbound({ resources, registry, mesh: this.mesh, namespace: proxy.namespace, labels });
+    const routeConfigJson = Buffer.from(JSON.stringify(part.routeConfig));
+    const clustersJson = Buffer.from(JSON.stringify(part.clusters).slice(1, -1));
+    const digest = createHash('sha256').update(routeConfigJson).update('\0').update(clustersJson).digest('hex');
+    const entry: ClassEntry = { registry, visible, part, routeConfigJson, clustersJson, digest };
+    this.classes.delete(key);
+    this.classes.set(key, entry);
+    if (this.classes.size > MAX_CLASSES) this.classes.delete(this.classes.keys().next().value as string);
+    return { entry, fresh: true };
+  }
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
