@@ -14,6 +14,8 @@
 //
 // IPC: ← {cmd:'start', port, trustBundlePem, tokens}   → progress, {cmd:'synced'}
 //      ← {cmd:'acks', id, since, indexes}              → {id, acks: [ms|null…], others}
+import process from 'node:process';
+import { clearInterval, setInterval } from 'node:timers';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { topology, nodeInfo, now } from './topology.mjs';

@@ -5,6 +5,9 @@
 //
 //   npm run bench:control-plane
 //   BENCH_QUICK=1 npm run bench:control-plane
+import console from 'node:console';
+import process from 'node:process';
+import { clearInterval, clearTimeout, setInterval, setTimeout } from 'node:timers';
 import { execFileSync, fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';

@@ -9,6 +9,7 @@
 //
 // Driven by the orchestrator over the IPC channel: {cmd: 'apply', id, resource} → {id, t0, t1};
 // {cmd: 'stats', id} → {id, cpu, rss, maxRss, heap}; {cmd: 'stop'}.
+import process from 'node:process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

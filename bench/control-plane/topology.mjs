@@ -6,6 +6,7 @@
 //             spiffe://cluster.local/ns/<ns>/sa/<service>, labels app=<service>, version=v1)
 //
 // The simulated proxies do not listen anywhere: the ports below only have to be distinct and valid.
+import { performance } from 'node:perf_hooks';
 
 export function topology({ services, proxies, namespaces }) {
   const svc = [];

@@ -86,7 +86,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const expected = new Map<string, ExpectedProxy>(); // by node id
   const tokens = new Map<string, { nodeId: string; identity: WorkloadIdentity }>();
   // The snapshot last computed per node id, and the certificate issued to each node.
-  const lastSnapshots = new Map<string, Snapshot>();
+  // (Kept as the encoded form: `.snapshot` parses it when `maille proxy-config` asks.)
+  const lastSnapshots = new Map<string, { readonly snapshot: Snapshot }>();
   const issued = new IssuedRecords();
   const changeListeners: ((nodes: AffectedNodes) => void)[] = [];
   opts.registry.onChange(() => changeListeners.forEach((cb) => cb('all')));
@@ -102,7 +103,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     for (const w of result.warnings) log.warn(w, { proxy: node.id });
     // The mesh's trust bundle rides along: a root rotation reaches proxies like configuration does.
     const withBundle = withTrustBundle(result, live.trustBundlePem());
-    lastSnapshots.set(node.id, withBundle.snapshot);
+    lastSnapshots.set(node.id, withBundle);
     return withBundle;
   };
 
@@ -148,7 +149,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const proxyConfig = (nodeId: string): ProxyConfig | undefined => {
     const proxy = expected.get(nodeId);
     if (!proxy) return undefined;
-    let snapshot = lastSnapshots.get(nodeId);
+    let snapshot = lastSnapshots.get(nodeId)?.snapshot;
     if (snapshot === undefined) {
       // Not connected yet: what it would get now.
       snapshot = translate({

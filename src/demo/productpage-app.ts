@@ -3,7 +3,7 @@
 // user (`end-user`, which bookinfo sets at login; here the caller sends it) and the trace headers,
 // waits 3 s for reviews and tries twice, and still answers 200 when reviews fail, saying so on the
 // page — Istio's fault-injection and timeout tasks are about exactly this behaviour.
-import { meshGet, type MeshReply } from './mesh-client.js';
+import { meshGet } from './mesh-client.js';
 import { propagatedHeaders } from './propagate.js';
 import { sendJson, serve } from './serve.js';
 
@@ -12,14 +12,20 @@ const REVIEWS_TIMEOUT_MS = 3000;
 const REVIEWS_TRIES = 2;
 const REVIEWS_UNAVAILABLE = 'Sorry, product reviews are currently unavailable for this book.';
 
-async function productReviews(id: number, headers: Record<string, string>): Promise<{ reply: MeshReply; tries: MeshReply[] }> {
-  const tries: MeshReply[] = [];
+/** What one call to reviews got: its status, and the sidecar's reason when it answered itself. */
+interface ReviewsCall {
+  status: number;
+  error?: string;
+}
+
+async function productReviews(id: number, headers: Record<string, string>): Promise<{ reviews?: unknown; calls: ReviewsCall[] }> {
+  const calls: ReviewsCall[] = [];
   for (let i = 0; i < REVIEWS_TRIES; i++) {
     const reply = await meshGet(`${reviewsUrl}/reviews/${id}`, headers, REVIEWS_TIMEOUT_MS);
-    tries.push({ status: reply.status, body: '', ...(reply.error ? { error: reply.error } : {}) });
-    if (reply.status === 200) return { reply, tries };
+    calls.push({ status: reply.status, ...(reply.error ? { error: reply.error } : {}) });
+    if (reply.status === 200) return { reviews: JSON.parse(reply.body) as unknown, calls };
   }
-  return { reply: tries[tries.length - 1], tries };
+  return { calls };
 }
 
 serve('productpage', async (req, res) => {
@@ -28,8 +34,7 @@ serve('productpage', async (req, res) => {
   if (path === '/health') return sendJson(res, 200, { status: 'Product page is healthy' });
   if (path !== '/' && path !== '/productpage') return sendJson(res, 404, { error: `no such page ${path} (try /productpage)` });
   const user = req.headers['end-user'];
-  const { reply, tries } = await productReviews(0, propagatedHeaders(req.headers));
-  const reviews = reply.status === 200 ? (JSON.parse(reply.body) as unknown) : undefined;
+  const { reviews, calls } = await productReviews(0, propagatedHeaders(req.headers));
   sendJson(
     res,
     200,
@@ -39,9 +44,8 @@ serve('productpage', async (req, res) => {
       user: typeof user === 'string' ? user : undefined,
       requestId: req.headers['x-request-id'],
       ...(reviews ? { reviews } : { reviewsError: REVIEWS_UNAVAILABLE }),
-      // What each call to reviews got: status, and the sidecar's reason when it answered itself.
-      reviewsCalls: tries.map((t) => ({ status: t.status, ...(t.error ? { error: t.error } : {}) })),
+      reviewsCalls: calls,
     },
-    { 'x-reviews-status': String(reply.status) },
+    { 'x-reviews-status': String(calls[calls.length - 1].status) },
   );
 });

@@ -56,3 +56,13 @@ export function listenerUrl(l: GatewayListener): string {
   const host = l.address === '0.0.0.0' ? '127.0.0.1' : l.address === '::' ? '[::1]' : l.address.includes(':') ? `[${l.address}]` : l.address;
   return `${l.tls ? 'https' : 'http'}://${host}:${l.port}`;
 }
+
+/** Gateways (Istio's) that select none of the local gateways: they have no effect, almost always a label typo. */
+export function unselectedGateways(resources: readonly Resource[], gateways: readonly LocalGateway[], meshFile: string): string[] {
+  return resources
+    .filter((r): r is Gateway => r.kind === 'Gateway' && !gateways.some((g) => selects(r.spec.selector, g.labels)))
+    .map((r) => {
+      const wanted = Object.entries(r.spec.selector ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+      return `warning: Gateway ${r.metadata.namespace}/${r.metadata.name} selects ${wanted}, which no gateway of ${meshFile} spec.gateways carries; it listens nowhere (add a gateway, or its labels)`;
+    });
+}

@@ -1,15 +1,16 @@
 // A local gateway from the Mesh: Istio's defaults, where its listeners will be (Gateway ports
 // mapped as Istio's gateway Service maps them), its credentials, and the port check's lines.
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { parseResources } from '../api/load.js';
+import { packageInfo } from '../cli/package-info.js';
 import type { Mesh } from '../api/mesh.js';
 import { meshCredentials } from './credentials.js';
-import { gatewayListeners, listenerUrl } from './gateway-listeners.js';
+import { gatewayListeners, listenerUrl, unselectedGateways } from './gateway-listeners.js';
 import { localGateways } from './gateways.js';
 import { portProblems } from './port-check.js';
 
@@ -77,9 +78,24 @@ describe('local gateways', () => {
     assert.equal(listeners[2].address, '0.0.0.0');
   });
 
-  it('a gateway no Gateway selects plans no listener', () => {
+  it('examples/gateway.yaml: Istio\'s bookinfo-gateway (port 80) is served on 127.0.0.1:8080', () => {
+    const { mesh, others } = load(readFileSync(join(packageInfo().root, 'examples/gateway.yaml'), 'utf8'));
+    const [gw] = localGateways(mesh);
+    const listeners = gatewayListeners(gw, { resources: others, mesh: SETTINGS, credentials: {} });
+    assert.deepEqual(
+      listeners.map((l) => [listenerUrl(l), l.gatewayPorts, l.hosts]),
+      [['http://127.0.0.1:8080', [80], ['*']]],
+    );
+  });
+
+  it('a gateway no Gateway selects plans no listener, and the Gateway is named in a warning', () => {
     const { mesh, others } = load(`${MESH('    - {name: edge}')}---\n${GATEWAY}`);
-    assert.deepEqual(gatewayListeners(localGateways(mesh)[0], { resources: others, mesh: SETTINGS, credentials: {} }), []);
+    const gateways = localGateways(mesh);
+    assert.deepEqual(gatewayListeners(gateways[0], { resources: others, mesh: SETTINGS, credentials: {} }), []);
+    assert.deepEqual(unselectedGateways(others, gateways, 'mesh.yaml'), [
+      'warning: Gateway default/bookinfo-gateway selects istio=ingressgateway, which no gateway of mesh.yaml spec.gateways carries; it listens nowhere (add a gateway, or its labels)',
+    ]);
+    assert.deepEqual(unselectedGateways(others, localGateways(load(MESH('    - {name: ingressgateway}')).mesh), 'mesh.yaml'), []);
   });
 
   it('resolves credential files against the mesh file directory, and names the field of a missing one', () => {

@@ -10,12 +10,13 @@ import { fileURLToPath } from 'node:url';
 import type { Resource } from '../api/kinds.js';
 import { ConfigError } from '../api/load.js';
 import type { Mesh } from '../api/mesh.js';
+import { trustBundleFile } from '../control-plane/ca/live-authority.js';
 import { startControlPlane, type ControlPlane } from '../control-plane/control-plane.js';
 import type { NodeInfo } from '../control-plane/discovery/protocol.js';
 import { MemoryRegistry, servicesFromMesh } from '../control-plane/registry/index.js';
 import { ResourceStore } from '../control-plane/sources/store.js';
 import { meshCredentials } from './credentials.js';
-import { gatewayListeners, type GatewayListener } from './gateway-listeners.js';
+import { gatewayListeners, unselectedGateways, type GatewayListener } from './gateway-listeners.js';
 import { gatewayNode, localGateways, type LocalGateway } from './gateways.js';
 import { portProblems, type WantedPort } from './port-check.js';
 import { Supervisor } from './supervisor.js';
@@ -62,7 +63,15 @@ export interface WorkloadPorts {
   admin: number;
 }
 
-function freePort(): Promise<number> {
+/** A port the system hands out now, never one of `reserved` (ports a gateway will bind). */
+async function freePort(reserved: ReadonlySet<number>): Promise<number> {
+  for (;;) {
+    const port = await ephemeralPort();
+    if (!reserved.has(port)) return port;
+  }
+}
+
+function ephemeralPort(): Promise<number> {
   return new Promise((res, rej) => {
     const s = createServer();
     s.once('error', rej);
@@ -89,6 +98,7 @@ export async function runMesh(opts: RunOptions): Promise<RunningMesh> {
   const planned = (await ResourceStore.open({ stateDir, fileResources: others })).resources();
   const planInput = { resources: planned, mesh: { trustDomain: opts.trustDomain, rootNamespace: opts.rootNamespace }, credentials };
   const listenersOf = new Map(gateways.map((g) => [g, gatewayListeners(g, planInput)]));
+  unselectedGateways(planned, gateways, meshFile).forEach((line) => opts.out(line));
   const problems = await portProblems(wantedPorts(opts.controlPlanePort, listenersOf, meshFile));
   if (problems.length > 0) throw new ConfigError(meshFile, problems);
 
@@ -99,9 +109,10 @@ export async function runMesh(opts: RunOptions): Promise<RunningMesh> {
   try {
     const runDir = join(stateDir, 'run');
     mkdirSync(runDir, { recursive: true, mode: 0o700 });
-    const bundleFile = join(runDir, 'trust-bundle.pem');
-    writeFileSync(bundleFile, cp.trustBundlePem());
-    const launch: Launch = { cp, supervisor, runDir, bundleFile, trustDomain: opts.trustDomain };
+    // Kept current by the control plane (root rotation): a sidecar restarted later reads today's roots.
+    const bundleFile = trustBundleFile(stateDir);
+    const reserved = new Set([...listenersOf.values()].flat().map((l) => l.port));
+    const launch: Launch = { cp, supervisor, runDir, bundleFile, trustDomain: opts.trustDomain, reserved };
     const workloads = await startWorkloads(mesh, launch);
     const gatewayPorts: GatewayPorts[] = [];
     for (const [gw, listeners] of listenersOf) gatewayPorts.push({ ...(await startGateway(gw, launch)), listeners });
@@ -128,6 +139,8 @@ interface Launch {
   runDir: string;
   bundleFile: string;
   trustDomain: string;
+  /** Ports the gateways will listen on: never handed to a workload. */
+  reserved: ReadonlySet<number>;
 }
 
 /** Writes a proxy's bootstrap token and node description; returns the `maille proxy` arguments. */
@@ -140,7 +153,7 @@ function proxyArgs(l: Launch, id: string, token: string, node: NodeInfo, adminPo
 }
 
 async function startGateway(gw: LocalGateway, l: Launch): Promise<Omit<GatewayPorts, 'listeners'>> {
-  const admin = await freePort();
+  const admin = await freePort(l.reserved);
   const identity = { trustDomain: l.trustDomain, namespace: gw.namespace, serviceAccount: gw.serviceAccount };
   // No workload registration: a gateway backs no service; it is a client of the mesh.
   const token = l.cp.expect({ node: gatewayNode(gw), identity }, gw.id);
@@ -176,7 +189,8 @@ async function startWorkloads(mesh: Mesh, l: Launch): Promise<WorkloadPorts[]> {
     for (const w of svc.workloads ?? []) {
       for (let i = 0; i < (w.replicas ?? 1); i++) {
         const id = `${svc.name}-${w.version ?? 'v0'}-${i}`;
-        const ports = { app: await freePort(), inbound: await freePort(), outbound: await freePort(), admin: await freePort() };
+        const free = () => freePort(l.reserved);
+        const ports = { app: await free(), inbound: await free(), outbound: await free(), admin: await free() };
         const labels: Record<string, string> = { app: svc.name, ...(w.version ? { version: w.version } : {}), ...(w.labels ?? {}) };
         const identity = { trustDomain: l.trustDomain, namespace, serviceAccount: sa };
         const token = cp.expect(

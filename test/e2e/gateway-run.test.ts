@@ -34,6 +34,13 @@ server.listen(Number(process.env.PORT), '127.0.0.1');
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
 `;
 
+/** `n` different free ports (the system may hand the same one out twice in a row). */
+async function freePorts(n: number): Promise<number[]> {
+  const ports = new Set<number>();
+  while (ports.size < n) ports.add(await freePort());
+  return [...ports];
+}
+
 function workDir(): string {
   const dir = mkdtempSync(join(tmpdir(), 'maille-gw-'));
   writeFileSync(join(dir, 'echo.mjs'), ECHO_APP);
@@ -173,7 +180,7 @@ function curl(args: string[]): Promise<{ code: number; stdout: string; stderr: s
 test('maille run: ingress gateway over HTTP and HTTPS, VirtualService and HTTPRoute, a port added by apply', async () => {
   const dir = workDir();
   makeCertificates(dir);
-  const [http, https, added] = [await freePort(), await freePort(), await freePort()];
+  const [http, https, added] = await freePorts(3);
   writeFileSync(join(dir, 'mesh.yaml'), `${meshYaml(dir, `[{port: 80, targetPort: ${http}}, {port: 443, targetPort: ${https}}]`)}---\n${GATEWAY()}---\n${ROUTES}`);
   const run = startRun(dir);
   try {
@@ -255,7 +262,7 @@ async function holdPort(port: number): Promise<Server> {
 test('maille run: a port already in use is named with what to change, and nothing starts', async () => {
   const dir = workDir();
   makeCertificates(dir);
-  const [busy, https] = [await freePort(), await freePort()];
+  const [busy, https, other] = await freePorts(3);
   const marker = join(dir, 'an-app-started');
   writeFileSync(join(dir, 'mesh.yaml'), `${meshYaml(dir, `[{port: 80, targetPort: ${busy}}, {port: 443, targetPort: ${https}}]`, `touch ${marker}; `)}---\n${GATEWAY()}---\n${ROUTES}`);
   const held = await holdPort(busy);
@@ -273,7 +280,7 @@ test('maille run: a port already in use is named with what to change, and nothin
     held.close();
     const cpHeld = await holdPort(busy);
     try {
-      writeFileSync(join(dir, 'mesh.yaml'), `${meshYaml(dir, `[{port: 80, targetPort: ${await freePort()}}, {port: 443, targetPort: ${https}}]`, `touch ${marker}; `)}---\n${GATEWAY()}`);
+      writeFileSync(join(dir, 'mesh.yaml'), `${meshYaml(dir, `[{port: 80, targetPort: ${other}}, {port: 443, targetPort: ${https}}]`, `touch ${marker}; `)}---\n${GATEWAY()}`);
       const again = startRun(dir, busy);
       const code2 = await Promise.race([again.exited, limit(15_000)]);
       await again.stop();

@@ -59,13 +59,18 @@ async function breakerTrips(): Promise<number> {
     .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
 }
 
-test('circuit breaking: with -c 3 some requests are refused by the breaker, the rest served', async () => {
+test('circuit breaking: -c 2 gets through; with -c 3 some requests are refused by the breaker, the rest served', async () => {
   // Before the rule: fortio curl http://httpbin:8000/get
   const first = await call(fortio, 'http://httpbin:8000/get', { host: 'httpbin:8000' });
   assert.equal(first.status, 200, first.body);
   assert.equal(JSON.parse(first.body).headers['X-Forwarded-Client-Cert'], 'URI=spiffe://cluster.local/ns/default/sa/fortio');
 
   await mesh.apply(HTTPBIN_CIRCUIT_BREAKER, ['fortio-v1-0']);
+  // -c 2 -n 20: one request on the connection, one pending; "almost all requests made it through".
+  const two = await fortioLoad(2, 20, 'http://httpbin:8000/get');
+  assert.ok(two.filter((r) => r.status === 200).length >= 18, two.map((r) => r.status).join(' '));
+
+  // -c 3 -n 30: a third request finds the connection busy and the pending queue full.
   const tripsBefore = await breakerTrips();
   const replies = await fortioLoad(3, 30, 'http://httpbin:8000/get');
   const codes = replies.reduce<Record<number, number>>((m, r) => ({ ...m, [r.status]: (m[r.status] ?? 0) + 1 }), {});

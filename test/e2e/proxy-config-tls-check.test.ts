@@ -4,10 +4,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { X509Certificate } from 'node:crypto';
+import { connect } from 'node:tls';
+import { controlPlaneSpiffeId } from '../../src/control-plane/discovery/protocol.js';
+import { createKeyAndCsr } from '../../src/proxy/config/control-plane-client/csr.js';
+import { closeSession, connectSession } from '../../src/proxy/config/control-plane-client/session.js';
+import { callSign } from '../../src/proxy/config/control-plane-client/sign-call.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const BIN = join(ROOT, 'bin/maille.js');
@@ -44,6 +50,20 @@ function maille(...args: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const normalSerial = (s: string): string => s.toUpperCase().replace(/^(00)+(?=..)/, '');
+
+/** The certificate a sidecar's (PERMISSIVE) inbound presents to a TLS client. */
+function servedCertificate(port: number): Promise<{ serialNumber: string; fingerprint256: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, rejectUnauthorized: false, ALPNProtocols: ['http/1.1'] }, () => {
+      const cert = socket.getPeerCertificate();
+      socket.destroy();
+      resolve({ serialNumber: cert.serialNumber, fingerprint256: cert.fingerprint256 });
+    });
+    socket.on('error', reject);
+  });
+}
 
 /** Table rows after the header, split on runs of spaces (cells here hold no spaces). */
 function rowsOf(stdout: string): string[][] {
@@ -155,16 +175,32 @@ test('maille proxy-config and tls-check against maille run; PeerAuthentication a
       );
     }
 
-    // secret: the client's identity and its 24 h certificate, never a private key.
+    // secret: the client's identity and its 24 h certificate, never a private key; then the roots
+    // it was sent (one, acknowledged), marked with the one that issued the certificate.
     const secret = await maille('proxy-config', 'client-v1-0', 'secret', ...sd);
     assert.equal(secret.code, 0, secret.stderr);
-    assert.match(secret.stdout.split('\n')[0], /^IDENTITY +SERIAL +NOT AFTER +TRUST ROOTS$/);
-    const [[identity, serial, notAfter, roots]] = rowsOf(secret.stdout);
+    const [certTable, bundleTable] = secret.stdout.trimEnd().split('\n\n');
+    assert.match(certTable.split('\n')[0], /^IDENTITY +SERIAL +NOT BEFORE +NOT AFTER +ROOT +TRUST ROOTS +BUNDLE ACKED$/);
+    const [[identity, serial, , notAfter, rootPrefix, roots, acked]] = rowsOf(certTable);
     assert.equal(identity, CLIENT_ID);
     assert.match(serial, /^[0-9a-f]{16,}$/i);
     const left = Date.parse(notAfter) - Date.now();
     assert.ok(left > 23 * 3600_000 && left <= 24 * 3600_000 + 60_000, notAfter);
-    assert.equal(roots, '1');
+    assert.deepEqual([roots, acked], ['1', 'yes']);
+    const ca = JSON.parse((await maille('ca', 'status', '-o', 'json', ...sd)).stdout) as { signingRoot: string; roots: { fingerprint: string; notAfter: string }[] };
+    assert.ok(ca.signingRoot.startsWith(`${rootPrefix}:`), `${rootPrefix} is the start of ${ca.signingRoot}`);
+    assert.match(bundleTable.split('\n')[0], /^TRUST BUNDLE ROOT \(SHA-256\) +NOT AFTER +ISSUED THE CERTIFICATE$/);
+    assert.deepEqual(rowsOf(bundleTable), [[ca.signingRoot, ca.roots[0].notAfter, 'yes']]);
+
+    // Per proxy, not per identity: reviews-v1-0 and reviews-v2-0 share an identity, and each
+    // proxy-config shows the certificate that proxy presents on its inbound port.
+    for (const name of ['reviews-v1-0', 'reviews-v2-0', 'client-v1-0']) {
+      const data = JSON.parse((await maille('proxy-config', name, 'secret', '-o', 'json', ...sd)).stdout) as { certificate: { serialNumber: string; certificateChainPem: string } };
+      const presented = await servedCertificate(run.inbound.get(name)!);
+      assert.equal(normalSerial(data.certificate.serialNumber), normalSerial(presented.serialNumber), name);
+      assert.equal(new X509Certificate(data.certificate.certificateChainPem).fingerprint256, presented.fingerprint256, name);
+    }
+
     const all = await maille('proxy-config', 'client-v1-0', 'all', ...sd);
     assert.equal(all.code, 0, all.stderr);
     const everything = JSON.parse(all.stdout) as { nodeId: string; spiffeId: string; snapshot: { clusters: unknown[] }; certificate: { serialNumber: string } };
@@ -175,6 +211,42 @@ test('maille proxy-config and tls-check against maille run; PeerAuthentication a
     assert.doesNotMatch(all.stdout, /PRIVATE KEY|privateKey/);
     const yaml = await maille('proxy-config', 'client-v1-0', 'secret', '-o', 'yaml', ...sd);
     assert.match(yaml.stdout, new RegExp(`^spiffeId: ${CLIENT_ID}\n`));
+
+    // The Sign call names the node; a proxy cannot obtain (or be recorded as) another node, neither
+    // with its bootstrap token nor with the certificate it renews with.
+    const cpLine = run.lines.find((l) => /^control plane 127\.0\.0\.1:\d+$/.test(l));
+    assert.ok(cpLine, run.lines.join('\n'));
+    const session = (certificate?: { certChainPem: string; privateKeyPem: string }) =>
+      connectSession({
+        address: '127.0.0.1',
+        port: Number(cpLine.split(':')[1]),
+        trustBundlePem: readFileSync(join(stateDir, 'ca', 'trust-bundle.pem'), 'utf8'),
+        controlPlaneId: controlPlaneSpiffeId('cluster.local'),
+        trustDomain: 'cluster.local',
+        timeoutMs: 5000,
+        ...certificate,
+      });
+    const clientToken = readFileSync(join(stateDir, 'run', 'client-v1-0', 'token'), 'utf8').trim();
+    const tokenSession = await session();
+    try {
+      await assert.rejects(callSign(tokenSession, createKeyAndCsr(CLIENT_ID).csrPem, clientToken, 5000, 'reviews-v1-0'), {
+        code: 'MAILLE_ERR_PERMISSION_DENIED',
+        message: "certificate request refused: the bootstrap token was issued for node client-v1-0, not reviews-v1-0; a proxy can only obtain its own node's certificate",
+      });
+      const own = createKeyAndCsr(CLIENT_ID);
+      const issued = await callSign(tokenSession, own.csrPem, clientToken, 5000, 'client-v1-0');
+      const certSession = await session({ certChainPem: issued.certChain, privateKeyPem: own.privateKeyPem });
+      try {
+        await assert.rejects(callSign(certSession, createKeyAndCsr(CLIENT_ID).csrPem, undefined, 5000, 'reviews-v2-0'), {
+          code: 'MAILLE_ERR_PERMISSION_DENIED',
+          message: "certificate request refused: the certificate presented was issued to node client-v1-0; it cannot obtain node reviews-v2-0's certificate",
+        });
+      } finally {
+        await closeSession(certSession);
+      }
+    } finally {
+      await closeSession(tokenSession);
+    }
 
     // Errors: one line each, exit 1.
     assert.deepEqual(await maille('proxy-config', 'reviews', 'routes', ...sd), {

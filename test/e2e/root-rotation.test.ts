@@ -28,7 +28,7 @@ import { freePort, loadLoops, outboundGetter, sidecar, type Sidecar } from '../s
 const ROOT = join(import.meta.dirname, '../../..');
 const BIN = join(ROOT, 'bin/maille.js');
 const SVID_TTL_MS = 4_000;
-const OVERLAP_S = 14;
+const OVERLAP_S = 20;
 
 const RESOURCES = `apiVersion: security.istio.io/v1
 kind: PeerAuthentication

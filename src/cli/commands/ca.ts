@@ -67,7 +67,7 @@ export function parseDuration(text: string): number {
 function printStatus(ctx: CliContext, s: CaStatus): void {
   ctx.out(`trust domain ${s.trustDomain}, ${s.source} CA, workload certificates live ${s.svidTtlSeconds}s`);
   ctx.out(s.overlapEndsAt ? `rotation overlap ends ${s.overlapEndsAt}` : 'no rotation in progress');
-  if (s.trustBundleFile) ctx.out(`trust bundle file ${s.trustBundleFile}`);
+  ctx.out(`trust bundle file ${s.trustBundleFile}`);
   printTable(ctx, [
     ['ROOT FINGERPRINT (SHA-256)', 'STATE', 'SIGNS', 'NOT AFTER', 'TRUSTED UNTIL'],
     ...s.roots.map((r) => [r.fingerprint, r.state, r.fingerprint === s.signingRoot ? 'yes' : 'no', r.notAfter, r.trustedUntil ?? r.notAfter]),

@@ -65,7 +65,7 @@ export interface CaStatus {
   overlapEndsAt?: string;
   svidTtlSeconds: number;
   /** Where the current bundle is written for processes started later (PEM). */
-  trustBundleFile?: string;
+  trustBundleFile: string;
 }
 
 export interface RotationResult {
@@ -166,7 +166,7 @@ export class LiveAuthority {
       roots,
       ...(ends.length > 0 ? { overlapEndsAt: new Date(Math.max(...ends)).toISOString() } : {}),
       svidTtlSeconds: Math.round(this.svidTtlMs / 1000),
-      ...(this.opts.ca.source === 'self-signed' ? { trustBundleFile: trustBundleFile(this.opts.stateDir) } : {}),
+      trustBundleFile: trustBundleFile(this.opts.stateDir),
     };
   }
 
@@ -276,7 +276,6 @@ export class LiveAuthority {
   }
 
   private async writeBundleFile(): Promise<void> {
-    if (this.opts.ca.source !== 'self-signed') return;
     await writeFileAtomic(trustBundleFile(this.opts.stateDir), this.trustBundlePem());
   }
 }

@@ -33,11 +33,18 @@ import { composeSidecar, outboundLabelKeys, resourcesVisibleFrom, sidecarInbound
 import { translate } from '../translate.js';
 import type { GatewayCredential, MeshSettings, ProxyNode, SidecarNode } from '../types.js';
 
-/** A snapshot with its JSON text, in pieces; pieces shared by a class are one Buffer for all. */
+/**
+ * A snapshot as its JSON text, in pieces; pieces shared by a class are one Buffer for all. The
+ * objects are not kept: thousands of sidecars' snapshots as objects would make a heap of hundreds
+ * of megabytes that every garbage collection walks, to be read only by `maille proxy-config`.
+ */
 export interface EncodedSnapshot {
-  readonly snapshot: Snapshot;
-  /** Concatenated: exactly JSON.stringify(snapshot). */
+  /** The snapshot's `version`: a content hash. */
+  readonly version: string;
+  /** Concatenated: the snapshot's JSON text. */
   readonly chunks: readonly Buffer[];
+  /** The snapshot as objects, parsed from the text on each read (a getter: read it rarely). */
+  readonly snapshot: Snapshot;
   /**
    * translate()'s warnings for this proxy. Those of a shared part are returned once, with the
    * snapshot that computed it, not with every proxy that reuses it.
@@ -55,7 +62,8 @@ export interface CacheInput {
 interface ClassEntry {
   readonly registry: RegistrySnapshot;
   readonly visible: readonly Resource[];
-  readonly part: OutboundPart;
+  /** The outbound part's warnings. The part itself is kept only as text. */
+  readonly warnings: readonly string[];
   /** JSON of part.routeConfig. */
   readonly routeConfigJson: Buffer;
   /** JSON of part.clusters without the brackets ('' when none). */
@@ -83,7 +91,8 @@ export class SnapshotCache {
     if (input.proxy.kind === 'gateway') {
       // Gateways are few and each has its own configuration: nothing to share.
       const { snapshot, warnings } = translate({ ...input, mesh: this.mesh });
-      return { snapshot, chunks: [Buffer.from(JSON.stringify(snapshot))], warnings };
+      const chunks = [Buffer.from(JSON.stringify(snapshot))];
+      return { version: snapshot.version, chunks, warnings, snapshot };
     }
     return this.sidecar(input, input.proxy);
   }
@@ -98,15 +107,16 @@ export class SnapshotCache {
       return last.result;
     }
     const result = this.compose(input, proxy, entry, fresh);
-    this.lastBySidecar.set(proxy, { entry, registry: input.registry, peerAuthentications, result: { ...result, warnings: [] } });
+    this.lastBySidecar.set(proxy, { entry, registry: input.registry, peerAuthentications, result: new TextSnapshot(result.version, result.chunks, []) });
     return result;
   }
 
   private compose(input: CacheInput, proxy: SidecarNode, entry: ClassEntry, fresh: boolean): EncodedSnapshot {
     const inbound = sidecarInbound({ resources: input.resources, registry: input.registry, mesh: this.mesh, proxy });
-    const content = composeSidecar(proxy, entry.part, inbound);
-
-    const listenersJson = JSON.stringify(content.listeners);
+    // composeSidecar's order, written out around the class part's text (sidecar-parts.test.ts
+    // checks the result against translate()).
+    const { listeners } = composeSidecar(proxy, EMPTY_OUTBOUND, inbound);
+    const listenersJson = JSON.stringify(listeners);
     const inboundRouteJson = inbound.routeConfig ? `,${JSON.stringify(inbound.routeConfig)}` : '';
     const inboundClusterJson = inbound.cluster ? JSON.stringify(inbound.cluster) : '';
     const version = createHash('sha256')
@@ -119,7 +129,6 @@ export class SnapshotCache {
       .update(inboundClusterJson)
       .digest('hex')
       .slice(0, 16);
-    const snapshot: Snapshot = { version, ...content };
     const clusterSeparator = inboundClusterJson !== '' && entry.clustersJson.length > 0 ? ',' : '';
     const chunks = [
       Buffer.from(`{"version":${JSON.stringify(version)},"listeners":${listenersJson},"routeConfigs":[`),
@@ -128,7 +137,7 @@ export class SnapshotCache {
       entry.clustersJson,
       Buffer.from(']}'),
     ];
-    return { snapshot, chunks, warnings: fresh ? [...entry.part.warnings, ...inbound.warnings] : inbound.warnings };
+    return new TextSnapshot(version, chunks, fresh ? [...entry.warnings, ...inbound.warnings] : inbound.warnings);
   }
 
   private outbound(resources: readonly Resource[], registry: RegistrySnapshot, proxy: SidecarNode): { entry: ClassEntry; fresh: boolean } {
@@ -146,11 +155,26 @@ export class SnapshotCache {
     const routeConfigJson = Buffer.from(JSON.stringify(part.routeConfig));
     const clustersJson = Buffer.from(JSON.stringify(part.clusters).slice(1, -1));
     const digest = createHash('sha256').update(routeConfigJson).update('\0').update(clustersJson).digest('hex');
-    const entry: ClassEntry = { registry, visible, part, routeConfigJson, clustersJson, digest };
+    const entry: ClassEntry = { registry, visible, warnings: part.warnings, routeConfigJson, clustersJson, digest };
     this.classes.delete(key);
     this.classes.set(key, entry);
     if (this.classes.size > MAX_CLASSES) this.classes.delete(this.classes.keys().next().value as string);
     return { entry, fresh: true };
+  }
+}
+
+/** For composeSidecar's listeners: they do not depend on the outbound part. */
+const EMPTY_OUTBOUND: OutboundPart = { routeConfig: { name: 'outbound', virtualHosts: [] }, clusters: [], warnings: [] };
+
+class TextSnapshot implements EncodedSnapshot {
+  constructor(
+    readonly version: string,
+    readonly chunks: readonly Buffer[],
+    readonly warnings: readonly string[],
+  ) {}
+
+  get snapshot(): Snapshot {
+    return JSON.parse(Buffer.concat(this.chunks).toString('utf8')) as Snapshot;
   }
 }
 

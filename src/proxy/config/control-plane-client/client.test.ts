@@ -204,6 +204,32 @@ describe('control-plane client', { timeout: 20_000 }, () => {
     }
   });
 
+  it('takes a trust bundle pushed with a snapshot before ACKing it, and NACKs one that is not PEM', { timeout: 5000 }, async () => {
+    const ts = await startTestServer(pki, { debounceMs: 10 });
+    ts.provider.snapshots.set('web-1', snapshot('s1'));
+    const bundles: string[] = [];
+    const { client } = startClient(pki, ts.server.port, 'web-1', WEB, 'token-web', { onCertificate: (c) => bundles.push(c.trustBundlePem) });
+    try {
+      await client.firstSnapshot;
+      // A second root (another PKI's) joins the bundle, as during a root rotation's overlap.
+      const other = await createTestPki();
+      const both = pki.trustBundlePem + other.trustBundlePem;
+      await other.close();
+      ts.provider.set('web-1', { ...snapshot('s2'), trustBundlePem: both });
+      await waitFor(() => ts.server.status()[0]?.lastAckedVersion === 2, 'the ACK of the snapshot with the bundle');
+      assert.equal(bundles[bundles.length - 1], both, 'the mesh TLS contexts got both roots');
+      assert.equal(client.currentCertificate()?.trustBundlePem, both);
+
+      ts.provider.set('web-1', { ...snapshot('s3'), trustBundlePem: 'not a certificate' });
+      await waitFor(() => ts.server.status()[0]?.lastNack?.version === 3, 'the NACK of a bad bundle');
+      assert.equal(ts.server.status()[0].lastNack?.error, 'trustBundlePem: holds no PEM certificate');
+      assert.equal(client.currentCertificate()?.trustBundlePem, both, 'the bundle in force is kept');
+    } finally {
+      await client.close();
+      await ts.server.close();
+    }
+  });
+
   it('refuses a control plane whose certificate names another identity', { timeout: 5000 }, async () => {
     // Any workload's SVID chains to the mesh root; it must not be able to pose as the control plane.
     const impostorCert = await pki.issue(API);
