@@ -1,3 +1,19 @@
 #!/usr/bin/env node
 // Entry point of the `maille` binary: runs the compiled CLI (npm run build writes dist/).
-import '../dist/src/cli/main.js';
+import v8 from 'node:v8';
+
+if (process.argv[2] === 'proxy') {
+  // Keep V8's young generation at its initial size (1 MB semi-spaces) instead of letting it grow
+  // to 16 MB semi-spaces. A proxy allocates ~7 KB of short-lived garbage per request and keeps
+  // little alive, so a small young generation costs no measurable CPU, shortens each scavenge,
+  // and saves ~50 MB of peak RSS. Measured with one proxy under closed-loop load
+  // (docs/performance.md): peak RSS 121 MB → 69 MB, CPU per request unchanged within noise.
+  // It must be set here, before the CLI loads (start-up parsing would grow the young generation
+  // at once); `--max-semi-space-size` cannot be changed once the process runs, the growth factor
+  // can, and 1 means "never grow". `node --max-semi-space-size=N bin/maille.js` still overrides.
+  if (!process.execArgv.some((a) => a.startsWith('--max-semi-space-size') || a.startsWith('--semi-space-growth-factor'))) {
+    v8.setFlagsFromString('--semi-space-growth-factor=1');
+  }
+}
+
+await import('../dist/src/cli/main.js');

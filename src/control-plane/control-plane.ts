@@ -25,6 +25,7 @@ import { startApiServer, type ApiServer, type ProxyConfig } from './sources/api-
 import { ResourceStore } from './sources/store.js';
 import { translate, type GatewayCredential, type ProxyNode } from './translate/index.js';
 import { SnapshotCache, type EncodedSnapshot } from './translate/cache/snapshot-cache.js';
+import { affectedNamespaces } from './translate/cache/affected.js';
 import { createLogger } from '../proxy/telemetry/log.js';
 import { randomBytes } from 'node:crypto';
 
@@ -91,8 +92,17 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const issued = new IssuedRecords();
   const changeListeners: ((nodes: AffectedNodes) => void)[] = [];
   opts.registry.onChange(() => changeListeners.forEach((cb) => cb('all')));
-  // Any resource may matter to any proxy (a VirtualService of a host, a mesh-wide policy).
-  store.onChange(() => changeListeners.forEach((cb) => cb('all')));
+  // A resource exported to some namespaces only concerns the proxies there; any other may matter
+  // to any proxy (a mesh-wide policy, a VirtualService of a host seen everywhere). See
+  // translate/cache/affected.ts.
+  let resourcesBefore = store.resources();
+  store.onChange(() => {
+    const after = store.resources();
+    const scope = affectedNamespaces(resourcesBefore, after);
+    resourcesBefore = after;
+    const nodes = scope === 'all' ? 'all' : new Set([...expected].filter(([, p]) => scope.has(p.node.namespace)).map(([id]) => id));
+    changeListeners.forEach((cb) => cb(nodes));
+  });
 
   // translate, with the work shared between proxies (translate/cache/snapshot-cache.ts).
   const snapshots = new SnapshotCache({ trustDomain: opts.trustDomain, rootNamespace: opts.rootNamespace });

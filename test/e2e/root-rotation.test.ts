@@ -112,7 +112,7 @@ function mtlsGet(port: number, client: { cert: string; key: string }, ca: string
 
 interface CaStatusJson {
   signingRoot: string;
-  roots: { fingerprint: string; state: string; trustedUntil?: string }[];
+  roots: { fingerprint: string; state: string; notAfter?: string; trustedUntil?: string }[];
   overlapEndsAt?: string;
 }
 interface SecretJson {
@@ -163,6 +163,9 @@ test('root rotation under load: no request lost, both roots during the overlap (
   const client = await sidecar('client', await freePort());
   const children: ChildProcess[] = [];
   const { get, close } = outboundGetter(client.ports.outbound, 'http://reviews:9080/x');
+  // What failed and when, against the phases, for a failure message a person can act on.
+  const events: string[] = [];
+  const mark = (what: string): number => events.push(`${new Date().toISOString()} ${what}`);
   try {
     for (const s of [server, client]) children.push(await spawnSidecar(dir, cpPort, bundleFile, s, cp.expect(s.expected, s.node.id)));
     const ready = Date.now() + 20_000;
@@ -177,12 +180,18 @@ test('root rotation under load: no request lost, both roots during the overlap (
     const bundleBefore = readFileSync(bundleFile, 'utf8');
     assert.equal(await mtlsGet(server.ports.inbound, oldCert, bundleBefore), '200');
 
-    const load = loadLoops(get, 4, 90_000);
+    const load = loadLoops(async () => {
+      const status = await get();
+      if (status !== 200) mark(`request failed: ${status}`);
+      return status;
+    }, 4, 90_000);
     await sleep(500);
 
     // Rotate through the CLI; it answers once the proxies have both roots and the new one signs.
+    mark('rotate-root');
     const rotated = await maille('ca', 'rotate-root', '--overlap', `${OVERLAP_S}s`, ...sd);
     assert.equal(rotated.code, 0, rotated.stderr);
+    mark('rotated');
     const lines = rotated.stdout.trimEnd().split('\n');
     assert.match(lines[0], /^new root ([0-9A-F]{2}:){31}[0-9A-F]{2} signs new certificates$/);
     assert.match(lines[1], new RegExp(`^old root ${oldRoot} stays trusted until \\d{4}-\\d\\d-\\d\\dT`));
@@ -195,6 +204,18 @@ test('root rotation under load: no request lost, both roots during the overlap (
       [
         [newRoot, 'active'],
         [oldRoot, 'retired'],
+      ],
+    );
+    const table = await maille('ca', 'status', ...sd);
+    assert.equal(table.code, 0, table.stderr);
+    const tableLines = table.stdout.trimEnd().split('\n');
+    assert.deepEqual(tableLines.slice(0, 2), ['trust domain cluster.local, self-signed CA, workload certificates live 4s', `rotation overlap ends ${during.overlapEndsAt}`]);
+    assert.match(tableLines[3], /^ROOT FINGERPRINT \(SHA-256\) +STATE +SIGNS +NOT AFTER +TRUSTED UNTIL$/);
+    assert.deepEqual(
+      tableLines.slice(4).map((l) => l.split(/\s+/).slice(0, 3).concat(l.split(/\s+/)[4])),
+      [
+        [newRoot, 'active', 'yes', during.roots[0].notAfter ?? ''],
+        [oldRoot, 'retired', 'no', during.overlapEndsAt ?? ''],
       ],
     );
     const overlapEndsAt = Date.parse(during.overlapEndsAt ?? '');
@@ -220,9 +241,11 @@ test('root rotation under load: no request lost, both roots during the overlap (
 
     // The control plane restarts during the overlap: both roots come back, sidecars resync.
     assert.ok(Date.now() < overlapEndsAt - 3000, 'still inside the overlap before the restart');
+    mark('control plane restart');
     await cp.close();
     await sleep(300);
     cp = await start(cpPort);
+    mark('control plane back');
     for (const s of [server, client]) cp.expect(s.expected, s.node.id);
     const restarted = await caStatus(sd);
     assert.equal(restarted.signingRoot, newRoot);
@@ -233,6 +256,7 @@ test('root rotation under load: no request lost, both roots during the overlap (
 
     // After the overlap: the old root is gone everywhere; only new-root chains are accepted.
     await sleep(Math.max(0, overlapEndsAt - Date.now()));
+    mark('overlap ended');
     const after = await eventually(async () => {
       const s = await caStatus(sd);
       assert.deepEqual(s.roots.map((r) => r.fingerprint), [newRoot]);
@@ -255,7 +279,7 @@ test('root rotation under load: no request lost, both roots during the overlap (
 
     assert.ok(load.statuses.length > 200, `requests during the test: ${load.statuses.length}`);
     const failed = load.statuses.filter((s) => s !== 200);
-    assert.equal(failed.length, 0, `failed: ${failed.length} of ${load.statuses.length} (${[...new Set(failed)].join(', ')})`);
+    assert.equal(failed.length, 0, `failed: ${failed.length} of ${load.statuses.length}:\n${events.join('\n')}`);
   } finally {
     close();
     for (const c of children) c.kill('SIGTERM');

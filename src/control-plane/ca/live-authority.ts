@@ -193,7 +193,11 @@ export class LiveAuthority {
       await this.writeBundleFile();
       this.emitCredentials();
       this.opts.log.info('root rotation: new root written, pushing the trust bundle', { newRoot: fingerprintOf(next.signer.root.rawData) });
-      const propagation = await this.propagate();
+      // Whatever happens to the push, phase 2 follows: the state directory already names the new root.
+      const propagation = await this.propagate().catch((err: unknown): Propagation => {
+        this.opts.log.error('root rotation: pushing the trust bundle failed', { error: (err as Error).message });
+        return { proxies: 0, acknowledged: 0, pending: [] };
+      });
       if (propagation.pending.length > 0) {
         this.opts.log.warn('root rotation: proxies that had not acknowledged the new trust bundle in time', { pending: propagation.pending.join(',') });
       }

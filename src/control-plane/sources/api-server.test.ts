@@ -8,6 +8,7 @@ import type { ProxyStatus } from '../discovery/types.js';
 import { ApiClient, ApiError } from './api-client.js';
 import { apiFilePath } from './api-file.js';
 import { startApiServer, type ApiServer } from './api-server.js';
+import { CaOperationError } from '../ca/live-authority.js';
 import { RESOURCES_FILE, ResourceStore } from './store.js';
 
 const VS = `apiVersion: networking.istio.io/v1
@@ -94,5 +95,39 @@ describe('configuration API', () => {
     assert.equal(existsSync(apiFilePath(dir)), false);
     await assert.rejects(ApiClient.find(dir), { message: `no running control plane found in ${dir} (start one with maille run -f mesh.yaml)` });
     await assert.rejects(client.proxies(), /no running control plane found in .* \(its api\.json is stale/);
+  });
+});
+
+describe('configuration API: the CA calls', () => {
+  it('needs the token, checks the overlap it is given, and maps refusals to status codes', async (t) => {
+    const stateDir = mkdtempSync(join(tmpdir(), 'maille-api-ca-'));
+    const store = await ResourceStore.open({ stateDir, fileResources: [] });
+    const asked: (number | undefined)[] = [];
+    const facts = { subject: 'CN=r', fingerprint: 'AA', serialNumber: '01', notBefore: '2026-01-01T00:00:00.000Z', notAfter: '2036-01-01T00:00:00.000Z' };
+    const api = await startApiServer({
+      store,
+      stateDir,
+      proxies: () => [],
+      ca: {
+        status: () => ({ trustDomain: 'cluster.local', source: 'self-signed', signingRoot: 'AA', roots: [{ ...facts, state: 'active' }], svidTtlSeconds: 86400, trustBundleFile: '/x' }),
+        rotate: (overlapMs) => {
+          asked.push(overlapMs);
+          if (overlapMs === 1000) return Promise.reject(new CaOperationError(400, 'MAILLE_ERR_BAD_REQUEST', 'overlap 1s is shorter than the workload certificate lifetime (24h)'));
+          return Promise.resolve({ previousRoot: facts, newRoot: { ...facts, fingerprint: 'BB' }, overlapEndsAt: '2026-01-03T00:00:00.000Z', propagation: { proxies: 0, acknowledged: 0, pending: [] } });
+        },
+      },
+    });
+    t.after(() => api.close());
+    assert.equal((await call(`${api.url}/ca/rotate-root`, { method: 'POST', body: '{}' })).status, 401);
+    assert.deepEqual(asked, [], 'nothing rotated without the token');
+
+    const client = await ApiClient.find(stateDir);
+    assert.equal((await client.caStatus()).signingRoot, 'AA');
+    assert.equal((await client.rotateRoot()).newRoot.fingerprint, 'BB');
+    assert.equal((await client.rotateRoot(7200)).newRoot.fingerprint, 'BB');
+    await assert.rejects(client.rotateRoot(1), { name: 'ApiError', status: 400, code: 'MAILLE_ERR_BAD_REQUEST', message: 'overlap 1s is shorter than the workload certificate lifetime (24h)' });
+    const bad = await call(`${api.url}/ca/rotate-root`, { method: 'POST', headers: { authorization: `Bearer ${api.token}` }, body: '{"overlapSeconds": -5}' });
+    assert.deepEqual([bad.status, bad.body.error?.message], [400, 'rotate-root body: overlapSeconds: must be a positive number of seconds']);
+    assert.deepEqual(asked, [undefined, 7_200_000, 1000]);
   });
 });

@@ -184,16 +184,22 @@ export class Forwarding {
   private statusSent = 0;
 
   private writeResponseHead(status: number, headers: HeaderList, encoding: 'plain' | 'chunked-wire' | undefined, length: number | undefined): void {
-    const names = headers.names;
+    const { names, values } = headers;
     // Bodyless responses keep content-length (a HEAD answer's length is information).
     const keepLength = encoding === undefined;
-    for (let i = names.length - 1; i >= 0; i--) {
+    // Compacted in place: splice would allocate an array per removed field.
+    let kept = 0;
+    for (let i = 0; i < names.length; i++) {
       const n = names[i];
-      if (isHopByHop(n, undefined) && !(keepLength && n === 'content-length')) {
-        names.splice(i, 1);
-        headers.values.splice(i, 1);
+      if (isHopByHop(n, undefined) && !(keepLength && n === 'content-length')) continue;
+      if (kept !== i) {
+        names[kept] = n;
+        values[kept] = values[i];
       }
+      kept++;
     }
+    names.length = kept;
+    values.length = kept;
     this.dest.responseHeaders?.apply(headers);
     this.route.responseHeaders?.apply(headers);
     this.statusSent = status;

@@ -6,6 +6,9 @@ import type { BodySource } from '../http/exchange.js';
 import type { Framing } from '../transport/http1/framing.js';
 import type { EndpointState } from '../upstream/types.js';
 import type { UpstreamCluster } from './upstream-cluster.js';
+import type { Http1ClientConnection, UpstreamResponseHandler } from '../transport/http1/client-connection.js';
+import type { ResponseHead } from '../transport/http1/head-parser.js';
+import type { AcquireResult, Http1Pool } from '../upstream/pool/http1-pool.js';
 import { http1BodyMode, http1Head, type OutgoingRequest } from './upstream-request.js';
 
 export interface TryHandler {
@@ -28,19 +31,6 @@ export interface TryControl {
   resume(): void;
 }
 
-function framingToEncoding(f: Framing): { encoding: 'plain' | 'chunked-wire' | undefined; length: number | undefined } {
-  switch (f.kind) {
-    case 'none':
-      return { encoding: undefined, length: undefined };
-    case 'length':
-      return { encoding: 'plain', length: f.length };
-    case 'chunked':
-      return { encoding: 'chunked-wire', length: undefined };
-    default:
-      return { encoding: 'plain', length: undefined };
-  }
-}
-
 export function sendTry(
   cluster: UpstreamCluster,
   ep: EndpointState,
@@ -53,39 +43,88 @@ export function sendTry(
 }
 
 function sendHttp1(cluster: UpstreamCluster, ep: EndpointState, out: OutgoingRequest, body: BodySource | undefined, h: TryHandler): TryControl {
-  const pool = cluster.http1;
-  let conn: import('../transport/http1/client-connection.js').Http1ClientConnection | undefined;
-  let abandoned = false;
-  const target = { key: ep.key, address: ep.endpoint.address, port: ep.endpoint.port };
-  const onAcquired = (r: import('../upstream/pool/http1-pool.js').AcquireResult): void => {
-    if (abandoned) {
-      if (r.ok) pool.release(r.conn);
+  const t = new Http1Try(cluster.http1, out, body, h);
+  cluster.http1.acquire(ep, t.onAcquired);
+  return t;
+}
+
+/**
+ * One try over an HTTP/1 pool connection: the pool's callback, the connection's response
+ * handler and the caller's control in one object (one allocation per try, not a dozen closures).
+ */
+class Http1Try implements TryControl, UpstreamResponseHandler {
+  private conn: Http1ClientConnection | undefined;
+  private abandoned = false;
+  private reused = false;
+
+  constructor(
+    private readonly pool: Http1Pool,
+    private readonly out: OutgoingRequest,
+    private readonly body: BodySource | undefined,
+    private readonly h: TryHandler,
+  ) {}
+
+  readonly onAcquired = (r: AcquireResult): void => {
+    if (this.abandoned) {
+      if (r.ok) this.pool.release(r.conn);
       return;
     }
-    if (!r.ok) return h.noConnection(r.reason, r.message);
-    conn = r.conn;
-    const reused = conn.reused;
+    if (!r.ok) return this.h.noConnection(r.reason, r.message);
+    const conn = (this.conn = r.conn);
+    this.reused = conn.reused;
+    const out = this.out;
     const mode = http1BodyMode(out.body);
-    conn.send(http1Head(out, mode), out.method, body, mode, {
-      interim: (status, headers) => h.interim(status, headers),
-      head: (head, framing) => {
-        const e = framingToEncoding(framing);
-        h.head(head.status, head.headers, e.encoding, e.length);
-      },
-      upgrade: (_head, raw, socket) => h.upgrade(raw, socket),
-      data: (chunk) => h.data(chunk),
-      end: () => h.end(undefined),
-      fail: (kind, err, started) => h.fail(kind, err.message, started, reused),
-    }, pool.release);
+    conn.send(http1Head(out, mode), out.method, this.body, mode, this, this.pool.release);
   };
-  pool.acquire(target, onAcquired);
-  return {
-    abandon: () => {
-      abandoned = true;
-      if (conn) conn.abandon();
-      else pool.cancel(onAcquired);
-    },
-    pause: () => conn?.pause(),
-    resume: () => conn?.resume(),
-  };
+
+  // ----- TryControl
+
+  abandon(): void {
+    this.abandoned = true;
+    if (this.conn) this.conn.abandon();
+    else this.pool.cancel(this.onAcquired);
+  }
+
+  pause(): void {
+    this.conn?.pause();
+  }
+
+  resume(): void {
+    this.conn?.resume();
+  }
+
+  // ----- UpstreamResponseHandler
+
+  interim(status: number, headers: HeaderList): void {
+    this.h.interim(status, headers);
+  }
+
+  head(head: ResponseHead, framing: Framing): void {
+    switch (framing.kind) {
+      case 'none':
+        return this.h.head(head.status, head.headers, undefined, undefined);
+      case 'length':
+        return this.h.head(head.status, head.headers, 'plain', framing.length);
+      case 'chunked':
+        return this.h.head(head.status, head.headers, 'chunked-wire', undefined);
+      default:
+        return this.h.head(head.status, head.headers, 'plain', undefined);
+    }
+  }
+
+  upgrade(_head: ResponseHead, raw: Buffer, socket: Socket): void {
+    this.h.upgrade(raw, socket);
+  }
+
+  data(chunk: Buffer): boolean {
+    return this.h.data(chunk);
+  }
+
+  end(): void {
+    this.h.end(undefined);
+  }
+
+  fail(kind: 'reset' | 'protocol', err: Error, started: boolean): void {
+    this.h.fail(kind, err.message, started, this.reused);
+  }
 }

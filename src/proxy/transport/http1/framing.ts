@@ -34,6 +34,7 @@ function contentLength(headers: HeaderList): number | undefined {
 }
 
 function isChunked(headers: HeaderList): boolean | undefined {
+  if (headers.names.indexOf('transfer-encoding') === -1) return undefined; // the common case, no array built
   const te = headers.getAll('transfer-encoding');
   if (te.length === 0) return undefined;
   const codings = te.join(',').toLowerCase().split(',').map((s) => s.trim()).filter(Boolean);
@@ -83,10 +84,26 @@ export function isHopByHop(name: string, connectionTokens: readonly string[] | u
   return HOP_BY_HOP.has(name) || (connectionTokens !== undefined && connectionTokens.includes(name));
 }
 
+/** Shared answers for the values almost every message carries (callers only read them). */
+const COMMON_TOKENS = new Map<string, readonly string[]>([
+  ['keep-alive', ['keep-alive']],
+  ['Keep-Alive', ['keep-alive']],
+  ['close', ['close']],
+  ['Close', ['close']],
+  ['upgrade', ['upgrade']],
+  ['Upgrade', ['upgrade']],
+]);
+
 /** Lower-cased tokens of the Connection header(s), or undefined when absent (the common case). */
-export function connectionTokens(headers: HeaderList): string[] | undefined {
-  const raw = headers.get('connection');
-  if (raw === undefined) return undefined;
+export function connectionTokens(headers: HeaderList): readonly string[] | undefined {
+  const names = headers.names;
+  const first = names.indexOf('connection');
+  if (first === -1) return undefined;
+  const raw = headers.values[first];
+  if (names.indexOf('connection', first + 1) === -1) {
+    const common = COMMON_TOKENS.get(raw);
+    if (common !== undefined) return common;
+  }
   const all = headers.getAll('connection').join(',');
   return (all || raw)
     .toLowerCase()

@@ -44,6 +44,34 @@ export function isToken(s: string): boolean {
   return true;
 }
 
+// Field names most messages carry, lower-case. A name that matches one (case-insensitively) is
+// stored as this shared string: no slice and no toLowerCase per field, and no token check.
+const KNOWN_NAMES = [
+  'host', 'user-agent', 'accept', 'accept-encoding', 'accept-language', 'accept-ranges', 'authorization',
+  'cache-control', 'connection', 'content-encoding', 'content-length', 'content-type', 'cookie', 'date',
+  'etag', 'expect', 'keep-alive', 'last-modified', 'location', 'origin', 'referer', 'server', 'set-cookie',
+  'te', 'trailer', 'transfer-encoding', 'upgrade', 'vary', 'via', 'x-request-id', 'x-forwarded-for',
+  'x-forwarded-proto', 'x-forwarded-client-cert', 'traceparent', 'tracestate', 'grpc-status', 'grpc-message',
+  'grpc-encoding', 'grpc-accept-encoding', 'grpc-timeout',
+];
+const KNOWN_BY_LENGTH: string[][] = [];
+for (const n of KNOWN_NAMES) (KNOWN_BY_LENGTH[n.length] ??= []).push(n);
+
+/** The shared lower-case string for text[pos, pos+len) if it is a known name, else undefined. */
+function knownName(text: string, pos: number, len: number): string | undefined {
+  const candidates = KNOWN_BY_LENGTH[len];
+  if (candidates === undefined) return undefined;
+  next: for (const k of candidates) {
+    for (let i = 0; i < len; i++) {
+      let c = text.charCodeAt(pos + i);
+      if (c >= 65 && c <= 90) c |= 32; // ASCII upper → lower
+      if (c !== k.charCodeAt(i)) continue next;
+    }
+    return k;
+  }
+  return undefined;
+}
+
 /** Characters a field value may not contain: CR, LF, NUL. */
 function hasBadValueChar(v: string): boolean {
   for (let i = 0; i < v.length; i++) {
@@ -68,8 +96,12 @@ function parseFields(text: string, from: number, maxCount: number, headers: Head
     if (first === 32 || first === 9) throw new HeadParseError('obsolete header line folding is not allowed', 400);
     const colon = text.indexOf(':', pos);
     if (colon === -1 || colon > eol) throw new HeadParseError('header line without a colon', 400);
-    const name = text.slice(pos, colon);
-    if (!isToken(name)) throw new HeadParseError(`invalid header name "${name.slice(0, 40)}"`, 400);
+    let name = knownName(text, pos, colon - pos);
+    if (name === undefined) {
+      const raw = text.slice(pos, colon);
+      if (!isToken(raw)) throw new HeadParseError(`invalid header name "${raw.slice(0, 40)}"`, 400);
+      name = raw.toLowerCase();
+    }
     // Skip optional whitespace around the value by index: one slice instead of slice + trim.
     let vs = colon + 1;
     let ve = eol;
@@ -78,10 +110,28 @@ function parseFields(text: string, from: number, maxCount: number, headers: Head
     const value = text.slice(vs, ve);
     if (hasBadValueChar(value)) throw new HeadParseError(`invalid character in header ${name}`, 400);
     if (headers.names.length >= maxCount) throw new HeadParseError(`more than ${maxCount} header fields`, 431);
-    headers.names.push(name.toLowerCase());
+    headers.names.push(name);
     headers.values.push(value);
     pos = eol + 2;
   }
+}
+
+/** The version at text[from, to) without slicing in the common case. */
+function parseVersionAt(text: string, from: number, to: number): number {
+  if (to - from === 8 && text.startsWith('HTTP/1.', from)) {
+    const d = text.charCodeAt(from + 7);
+    if (d === 49) return 1;
+    if (d === 48) return 0;
+  }
+  return parseVersion(text.slice(from, to));
+}
+
+const COMMON_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'PATCH', 'OPTIONS'];
+
+/** The method at the start of `text` (length `len`): a shared string when it is a common one. */
+function methodAt(text: string, len: number): string {
+  for (const m of COMMON_METHODS) if (m.length === len && text.startsWith(m)) return m;
+  return text.slice(0, len);
 }
 
 function parseVersion(v: string): number {
@@ -95,30 +145,39 @@ export function parseRequestHead(text: string, maxHeaderCount: number): RequestH
   if (text.indexOf('\n') !== -1 && text.indexOf('\r\n') === -1) throw new HeadParseError('bare LF line ends', 400);
   let eol = text.indexOf('\r\n');
   if (eol === -1) eol = text.length;
-  const line = text.slice(0, eol);
-  const sp1 = line.indexOf(' ');
-  const sp2 = line.lastIndexOf(' ');
-  if (sp1 <= 0 || sp2 === sp1) throw new HeadParseError('malformed request line', 400);
-  const method = line.slice(0, sp1);
-  const target = line.slice(sp1 + 1, sp2);
+  const sp1 = text.indexOf(' ');
+  const sp2 = text.lastIndexOf(' ', eol - 1);
+  if (sp1 <= 0 || sp1 >= eol || sp2 === sp1) throw new HeadParseError('malformed request line', 400);
+  const method = methodAt(text, sp1);
+  const target = text.slice(sp1 + 1, sp2);
   if (!isToken(method)) throw new HeadParseError('malformed method', 400);
   if (target.length === 0 || target.indexOf(' ') !== -1) throw new HeadParseError('malformed request target', 400);
-  const minor = parseVersion(line.slice(sp2 + 1));
+  const minor = parseVersionAt(text, sp2 + 1, eol);
   const headers = new HeaderList();
   parseFields(text, eol + 2, maxHeaderCount, headers);
   return { method, target, minor, headers };
 }
 
+/** Three decimal digits at text[at..at+3) as a number; -1 when they are not digits. */
+function statusAt(text: string, at: number): number {
+  let n = 0;
+  for (let i = at; i < at + 3; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
 export function parseResponseHead(text: string, maxHeaderCount: number): ResponseHead {
   let eol = text.indexOf('\r\n');
   if (eol === -1) eol = text.length;
-  const line = text.slice(0, eol);
   // "HTTP/1.1 200 OK" — the reason phrase may be empty or contain spaces.
-  if (line.length < 12 || line.charCodeAt(8) !== 32) throw new HeadParseError('malformed status line', 502);
-  const minor = parseVersion(line.slice(0, 8));
-  const status = Number(line.slice(9, 12));
-  if (!Number.isInteger(status) || status < 100 || status > 599) throw new HeadParseError('malformed status code', 502);
+  if (eol < 12 || text.charCodeAt(8) !== 32) throw new HeadParseError('malformed status line', 502);
+  const minor = parseVersionAt(text, 0, 8);
+  const status = statusAt(text, 9);
+  if (status < 100 || status > 599) throw new HeadParseError('malformed status code', 502);
   const headers = new HeaderList();
   parseFields(text, eol + 2, maxHeaderCount, headers);
-  return { status, reason: line.slice(13), minor, headers };
+  return { status, reason: text.slice(13, eol), minor, headers };
 }

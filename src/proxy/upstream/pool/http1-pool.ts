@@ -24,10 +24,10 @@ export interface PoolHooks {
   connClosed(): void;
 }
 
+/** Where to connect: an endpoint's state object fits as it is (no object built per request). */
 export interface PoolTarget {
   key: string;
-  address: string;
-  port: number;
+  endpoint: { address: string; port: number };
 }
 
 export type AcquireResult =
@@ -123,11 +123,11 @@ export class Http1Pool {
     const tls = this.settings.tls?.();
     let socket: Socket;
     if (tls) {
-      socket = tlsConnect({ ...tls, host: target.address, port: target.port });
+      socket = tlsConnect({ ...tls, host: target.endpoint.address, port: target.endpoint.port });
     } else {
       // Plaintext: read in `onread` mode (see read-port.ts); TLS sockets cannot.
       const port = newReadPort(UPSTREAM_BUFFER);
-      socket = connect({ host: target.address, port: target.port, onread: onreadOptions(port) });
+      socket = connect({ host: target.endpoint.address, port: target.endpoint.port, onread: onreadOptions(port) });
       bindReadPort(socket, port);
     }
     let settled = false;
