@@ -185,6 +185,14 @@ async function main() {
   log(`initial sync: ${settings.proxies - syncErrors} proxies ACKed their first snapshot in ${fmt(syncMs / 1000, 2)} s` +
     `${syncErrors ? ` (${syncErrors} failed)` : ''}; control plane CPU ${fmt(afterSync.cpuS - before.cpuS, 1)} s, RSS ${fmt(afterSync.rssMB)} MB`);
 
+  // The control plane's cost of merely holding the streams (keepalive pings, timers): it is in
+  // every change's CPU figure too.
+  await settle(clients);
+  const idle0 = await server.call({ cmd: 'stats' });
+  await sleep(3000);
+  const idleCores = ((await server.call({ cmd: 'stats' })).cpuS - idle0.cpuS) / 3;
+  log(`idle with ${settings.proxies} streams: ${fmt(idleCores, 3)} cores`);
+
   // 3. Changes, one at a time, each after the previous one settled.
   const results = [];
   for (const change of changes(topo, settings)) {
@@ -226,6 +234,7 @@ async function main() {
     ['control plane CPU (whole run)', `${fmt(final.cpuS, 1)} s`, '', ''],
     ['initial sync (all first ACKs)', `${fmt(syncMs / 1000, 2)} s`, '', ''],
     ['CPU during initial sync', `${fmt(afterSync.cpuS - before.cpuS, 1)} s`, '', ''],
+    ['CPU when idle (streams open)', `${fmt(idleCores, 3)} cores`, '', ''],
   ];
   log(`\n${table(summary)}`);
   log(`(istiod is documented at 1 vCPU and 1.5 GB for 1,000 services and 2,000 sidecars)`);
@@ -233,7 +242,7 @@ async function main() {
 
   const out = path.join(process.env.BENCH_RESULTS_DIR ?? path.join(ROOT, 'bench/results'), `control-plane-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.writeFileSync(out, JSON.stringify({ settings: { ...settings, tmpDir: undefined }, backgroundLoad: [load, loadAfter], syncMs, syncErrors, stats: { before, afterSync, final }, results }, null, 2));
+  fs.writeFileSync(out, JSON.stringify({ settings: { ...settings, tmpDir: undefined }, backgroundLoad: [load, loadAfter], syncMs, syncErrors, idleCores, stats: { before, afterSync, final }, results }, null, 2));
   log(`results: ${path.relative(ROOT, out)}`);
   const failed = results.some((r) => r.missing > 0) || syncErrors > 0;
   process.exit(failed ? 2 : 0);

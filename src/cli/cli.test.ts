@@ -52,7 +52,7 @@ describe('maille (process)', () => {
     assert.deepEqual(await maille(['frobnicate']), {
       code: 1,
       stdout: '',
-      stderr: 'maille: unknown command "frobnicate" (commands: analyze, apply, delete, demo, get, proxy, proxy-config, proxy-status, run, tls-check, version, help)\n',
+      stderr: 'maille: unknown command "frobnicate" (commands: analyze, apply, ca, delete, demo, get, proxy, proxy-config, proxy-status, run, tls-check, version, help)\n',
     });
   });
 

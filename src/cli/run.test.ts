@@ -42,9 +42,9 @@ describe('runCli', () => {
     assert.deepEqual(await cli('proxxy'), {
       code: 1,
       stdout: [],
-      stderr: ['maille: unknown command "proxxy" (commands: analyze, apply, delete, demo, get, proxy, proxy-config, proxy-status, run, tls-check, version, help)'],
+      stderr: ['maille: unknown command "proxxy" (commands: analyze, apply, ca, delete, demo, get, proxy, proxy-config, proxy-status, run, tls-check, version, help)'],
     });
-    assert.deepEqual((await cli('help', 'nope')).stderr, ['maille: unknown command "nope" (commands: analyze, apply, delete, demo, get, proxy, proxy-config, proxy-status, run, tls-check, version, help)']);
+    assert.deepEqual((await cli('help', 'nope')).stderr, ['maille: unknown command "nope" (commands: analyze, apply, ca, delete, demo, get, proxy, proxy-config, proxy-status, run, tls-check, version, help)']);
   });
 
   it('reports bad arguments in one line naming the command', async () => {
