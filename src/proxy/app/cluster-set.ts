@@ -5,8 +5,7 @@
 import type { Cluster } from '../../model/snapshot.js';
 import { buildClusterRuntime, type ClusterRuntime, type EndpointStatus } from '../upstream/cluster-runtime.js';
 import { Http1Pool, type PoolSettings } from '../upstream/pool/http1-pool.js';
-import type { Http2Pool } from '../upstream/pool/http2-pool.js';
-import { loadedHttp2Stack } from './http2-stack.js';
+import { Http2Pool } from '../upstream/pool/http2-pool.js';
 import type { EndpointState, TryOutcome } from '../upstream/types.js';
 import type { ClusterMetrics, ProxyMetrics } from '../telemetry/proxy-metrics.js';
 import { createLogger } from '../telemetry/log.js';
@@ -42,8 +41,7 @@ class LiveCluster implements UpstreamCluster {
     readonly config: Cluster,
     readonly runtime: ClusterRuntime,
     readonly http1: Http1Pool,
-    /** Only HTTP/2 clusters have one (the HTTP/2 stack loads only when a snapshot needs it). */
-    readonly http2Pool: Http2Pool | undefined,
+    readonly http2: Http2Pool,
     readonly metrics: ClusterMetrics,
   ) {
     this.name = config.name;
@@ -51,11 +49,6 @@ class LiveCluster implements UpstreamCluster {
     this.hashPolicy = config.loadBalancer?.policy === 'consistent_hash' ? config.loadBalancer.hash : undefined;
     const l = runtime.breaker.limits;
     this.limits = { maxRequests: l.requests, maxRetries: l.retries };
-  }
-
-  get http2(): Http2Pool {
-    if (!this.http2Pool) throw new Error(`cluster ${this.name} is not an HTTP/2 cluster`);
-    return this.http2Pool;
   }
 
   pick(subset: string | undefined, hashKey: string | undefined, avoid?: EndpointState): EndpointState | undefined {
@@ -104,12 +97,6 @@ export interface ClusterStatus {
   connections: number;
 }
 
-function newHttp2Pool(cluster: string, settings: PoolSettings, hooks: { connOpened(): void; connClosed(): void }): Http2Pool {
-  const stack = loadedHttp2Stack();
-  if (!stack) throw new Error(`cluster ${cluster} is HTTP/2 but the HTTP/2 stack is not loaded (preload it with loadHttp2Stack)`);
-  return new stack.Http2Pool(settings, hooks);
-}
-
 export class ClusterSet {
   private current = new Map<string, LiveCluster>();
 
@@ -134,10 +121,10 @@ export class ClusterSet {
       const settings = poolSettings(c, b.connections, b.pending, this.identity);
       const hooks = { connOpened: () => metrics.connOpened(), connClosed: () => metrics.connClosed() };
       const http1 = prev?.http1 ?? new Http1Pool(settings, hooks);
-      const http2 = prev?.http2Pool ?? (c.protocol === 'http2' ? newHttp2Pool(c.name, settings, hooks) : undefined);
+      const http2 = prev?.http2 ?? new Http2Pool(settings, hooks);
       if (prev) {
         http1.updateSettings(settings);
-        http2?.updateSettings(settings);
+        http2.updateSettings(settings);
       }
       next.set(c.name, new LiveCluster(c, runtime, http1, http2, metrics));
     }
@@ -151,7 +138,7 @@ export class ClusterSet {
       const live = c as LiveCluster;
       if (!next.has(name)) {
         live.http1.close();
-        live.http2Pool?.close();
+        live.http2.close();
       }
       live.runtime.dispose();
     }
@@ -170,7 +157,7 @@ export class ClusterSet {
   close(): void {
     for (const c of this.current.values()) {
       c.http1.close();
-      c.http2Pool?.close();
+      c.http2.close();
       c.runtime.dispose();
     }
     this.current.clear();

@@ -11,7 +11,7 @@ import type { Listener } from '../../model/snapshot.js';
 import { newConnectionInfo } from '../transport/connection-info.js';
 import { detectProtocol, type Detected } from '../transport/detect.js';
 import { Http1ServerConnection, type Http1ServerLimits } from '../transport/http1/server-connection.js';
-import { loadedHttp2Stack, loadHttp2Stack } from './http2-stack.js';
+import { serveHttp2 } from '../transport/http2/server.js';
 import { statusText } from '../transport/http1/serialize.js';
 import { createLogger } from '../telemetry/log.js';
 import type { ListenerMetrics } from '../telemetry/proxy-metrics.js';
@@ -218,18 +218,8 @@ export class ListenerRuntime {
       return;
     }
     if (p === 'http2') {
-      const stack = loadedHttp2Stack();
-      if (!stack) {
-        // Not preloaded for this snapshot (see http2-stack.ts): load it, then serve.
-        socket.pause();
-        loadHttp2Stack().then(
-          () => this.dispatch(socket, info, p, initial),
-          () => socket.destroy(),
-        );
-        return;
-      }
       const l = cfg.limits ?? {};
-      const h2 = stack.serveHttp2(socket, initial, info, {
+      const h2 = serveHttp2(socket, initial, info, {
         maxConcurrentStreams: l.maxConcurrentStreams ?? LISTENER_DEFAULTS.maxConcurrentStreams,
         maxResetsPerSecond: l.maxResetsPerSecond ?? LISTENER_DEFAULTS.maxResetsPerSecond,
         idleTimeoutMs: this.limits.idleTimeoutMs,

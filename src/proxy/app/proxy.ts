@@ -16,7 +16,6 @@ import { ListenerRuntime } from './listener-runtime.js';
 import { buildTlsContexts } from '../transport/tls-contexts.js';
 import type { MeshIdentity } from '../transport/mesh-identity.js';
 import type { ProxyState } from './state.js';
-import { loadHttp2Stack, snapshotNeedsHttp2 } from './http2-stack.js';
 
 const log = createLogger('proxy');
 const DEFAULT_DRAIN_MS = 5000;
@@ -70,7 +69,6 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     return { version: snapshot.version, snapshot, routeTables, clusters: live, filters, metrics, tlsContexts, identity: opts.identity, routeMetrics };
   };
 
-  if (snapshotNeedsHttp2(opts.snapshot)) await loadHttp2Stack();
   state = buildState(opts.snapshot);
   const listeners = new Map<string, ListenerRuntime>();
   const listenerPorts = new Map<string, number>();
@@ -118,7 +116,6 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
       const result = applying.then(async (): Promise<ApplyResult> => {
         let next: ProxyState;
         try {
-          if (snapshotNeedsHttp2(snapshot)) await loadHttp2Stack();
           next = buildState(snapshot);
         } catch (err) {
           const error = (err as Error).message;
