@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // Entry point of the `maille` binary: runs the compiled CLI (npm run build writes dist/).
+import process from 'node:process';
 import v8 from 'node:v8';
 
 if (process.argv[2] === 'proxy') {

@@ -15,6 +15,8 @@
 //   {"type":"ack","version":1}
 //                                               {"type":"snapshot","version":2,"snapshot":{…}}
 //   {"type":"nack","version":2,"error":"…"}
+//                                               {"type":"delta","version":3,"baseVersion":2,"delta":{…}}
+//   {"type":"ack","version":3}
 //
 // - The proxy sends `hello` first. The control plane answers only after reading it, so a refusal
 //   (authentication, a hello that contradicts the caller's identity) is an HTTP status with an
@@ -28,6 +30,12 @@
 // - A proxy that receives snapshots faster than it applies them may skip intermediate versions: only
 //   the latest matters, and it is acknowledged. The control plane likewise never queues: a proxy that
 //   reads slowly gets the latest snapshot once its stream drains.
+// - Deltas (delta.ts, apply-delta.ts): a proxy whose hello says `acceptsDelta: true` may get, instead
+//   of a whole snapshot, the entries that changed since `baseVersion`, the version last sent to it
+//   on this stream. It applies them to the snapshot of that version to make the new snapshot, then
+//   validates and ACKs or NACKs it like any snapshot. A delta whose base is not the version the
+//   proxy holds, or that does not apply, is NACKed; a NACKed delta is answered with a whole snapshot.
+//   A new stream always starts with a whole snapshot.
 // - Unknown fields and unknown message types are ignored in both directions, so a proxy and a
 //   control plane one version apart keep talking. (The snapshot itself is strict: a field the
 //   proxy does not know is a NACK with the field path, and the last good snapshot keeps serving.)
@@ -102,6 +110,8 @@ const HelloSchema = Type.Object({
   type: Type.Literal('hello'),
   node: NodeInfoSchema,
   lastVersion: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** The proxy understands delta messages. */
+  acceptsDelta: Type.Optional(Type.Boolean()),
 });
 const AckSchema = Type.Object({ type: Type.Literal('ack'), version: Version });
 const NackSchema = Type.Object({ type: Type.Literal('nack'), version: Version, error: Type.String() });
@@ -118,6 +128,17 @@ export interface SnapshotMessage {
   /** Unvalidated until the proxy runs validateSnapshot on it. */
   snapshot: unknown;
 }
+
+const DeltaEnvelopeSchema = Type.Object({ type: Type.Literal('delta'), version: Version, baseVersion: Version, delta: Type.Unknown() });
+/** The snapshot of `baseVersion` with `delta` applied (apply-delta.ts) is the snapshot of `version`. */
+export interface DeltaMessage {
+  type: 'delta';
+  version: number;
+  baseVersion: number;
+  /** Unchecked until applyDelta reads it; the result is validated like a whole snapshot. */
+  delta: unknown;
+}
+export type ControlPlaneMessage = SnapshotMessage | DeltaMessage;
 
 export const SignRequestSchema = Type.Object({ csr: Type.String({ minLength: 1 }), node: Type.Optional(Name) });
 export type SignRequest = Static<typeof SignRequestSchema>;
@@ -152,6 +173,7 @@ let helloCheck: TypeCheck<typeof HelloSchema> | undefined;
 let ackCheck: TypeCheck<typeof AckSchema> | undefined;
 let nackCheck: TypeCheck<typeof NackSchema> | undefined;
 let snapshotCheck: TypeCheck<typeof SnapshotEnvelopeSchema> | undefined;
+let deltaCheck: TypeCheck<typeof DeltaEnvelopeSchema> | undefined;
 let signRequestCheck: TypeCheck<typeof SignRequestSchema> | undefined;
 let signResponseCheck: TypeCheck<typeof SignResponseSchema> | undefined;
 
@@ -169,8 +191,12 @@ export function parseProxyMessage(line: string): ProxyMessage | undefined {
   }
 }
 
-export function parseControlPlaneMessage(line: string): SnapshotMessage | undefined {
+export function parseControlPlaneMessage(line: string): ControlPlaneMessage | undefined {
   const value = parseJsonObject(line);
+  if (value.type === 'delta') {
+    const message = checked((deltaCheck ??= TypeCompiler.Compile(DeltaEnvelopeSchema)), value, 'delta');
+    return { type: 'delta', version: message.version, baseVersion: message.baseVersion, delta: message.delta };
+  }
   if (value.type !== 'snapshot') return undefined;
   const message = checked((snapshotCheck ??= TypeCompiler.Compile(SnapshotEnvelopeSchema)), value, 'snapshot');
   return { type: 'snapshot', version: message.version, snapshot: message.snapshot };
@@ -215,6 +241,11 @@ export function snapshotHead(version: number): string {
   return `{"type":"snapshot","version":${version},"snapshot":`;
 }
 export const SNAPSHOT_TAIL = '}\n';
+
+/** A delta message line in pieces: head, the `delta` member's JSON (delta.ts), SNAPSHOT_TAIL. */
+export function deltaHead(version: number, baseVersion: number): string {
+  return `{"type":"delta","version":${version},"baseVersion":${baseVersion},"delta":`;
+}
 
 export function messageLine(message: ProxyMessage): string {
   return JSON.stringify(message) + '\n';

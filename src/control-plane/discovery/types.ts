@@ -2,6 +2,7 @@
 // in without discovery knowing them) and what it reports.
 import type { Snapshot } from '../../model/snapshot.js';
 import type { WorkloadIdentity } from '../ca/types.js';
+import type { SnapshotLayout } from './layout.js';
 import type { NodeInfo } from './protocol.js';
 
 /** An authenticated workload: spiffe://<trustDomain>/ns/<namespace>/sa/<serviceAccount>. */
@@ -19,6 +20,11 @@ export interface EncodedSnapshot {
   /** Changes whenever the content does (a content hash): an unchanged version is not sent again. */
   readonly contentVersion: string;
   readonly chunks: readonly Uint8Array[];
+  /**
+   * The same snapshot's named entries (layout.ts), for delta pushes to proxies that accept them.
+   * Without it the proxy always gets the whole snapshot.
+   */
+  readonly layout?: SnapshotLayout;
 }
 
 export interface SnapshotProvider {

@@ -1,0 +1,159 @@
+// The difference between two snapshots, as the `delta` member of a delta message (protocol.ts):
+//
+//   {"set":{"version":"…",…},          top-level members that changed or appeared, whole
+//    "unset":["drainTimeoutMs",…],      top-level members (or whole collections) that are gone
+//    "collections":{"clusters":{        per collection that changed:
+//       "names":["a","b",…],              its names in their new order — only when the set or the order changed
+//       "put":[{…entry…},…],              entries that changed or are new, whole
+//       "patch":[{"name":"outbound","virtualHosts":{…same shape…}}]}}}
+//                                         route tables whose virtual hosts changed: those hosts only
+//
+// The proxy rebuilds the new snapshot from the one it holds (apply-delta.ts), and the result is the
+// snapshot a full push would have carried (delta.test.ts checks that property).
+//
+// Cost at scale. Two pieces (layout.ts) are compared once, and the result (with its JSON text) is
+// kept for every proxy making the same move: 2,000 proxies in 20 classes moving to a new outbound
+// part cost 20 comparisons, not 2,000. The memo is keyed by the piece objects (weakly), so it goes
+// away with them.
+import type { LayoutEntry, LayoutPiece, SnapshotLayout } from './layout.js';
+
+interface PieceIndex {
+  readonly byName: ReadonlyMap<string, LayoutEntry>;
+  /** Duplicate names cannot be addressed by name: such a piece is never sent as a delta. */
+  readonly unique: boolean;
+  /** The names as JSON array members, without the brackets. */
+  readonly namesJson: string;
+}
+
+interface PieceDiff {
+  readonly namesChanged: boolean;
+  /** JSON of the entries to put, comma-separated ('' when none). */
+  readonly put: Buffer;
+  /** JSON of the patches, comma-separated ('' when none). */
+  readonly patch: Buffer;
+}
+
+const indexes = new WeakMap<LayoutPiece, PieceIndex>();
+const diffs = new WeakMap<LayoutPiece, WeakMap<LayoutPiece, PieceDiff | null>>();
+const COMMA = Buffer.from(',');
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The `delta` member's JSON text (in pieces, shared ones as they are) that turns `base` into
+ * `next`, or undefined when a delta cannot express it (duplicate names).
+ */
+export function encodeDelta(base: SnapshotLayout, next: SnapshotLayout): Uint8Array[] | undefined {
+  const set: string[] = [];
+  const unset: string[] = [];
+  for (const [key, json] of Object.entries(next.scalars)) if (base.scalars[key] !== json) set.push(`${JSON.stringify(key)}:${json}`);
+  for (const key of Object.keys(base.scalars)) if (!(key in next.scalars)) unset.push(JSON.stringify(key));
+  for (const key of Object.keys(base.collections)) if (!(key in next.collections)) unset.push(JSON.stringify(key));
+
+  const collections: Uint8Array[] = [];
+  for (const [key, pieces] of Object.entries(next.collections)) {
+    const body = collectionDelta(base.collections[key] ?? [], pieces);
+    if (body === undefined) return undefined;
+    if (body.length === 0) continue;
+    collections.push(Buffer.from(`${collections.length > 0 ? ',' : ''}${JSON.stringify(key)}:`), ...body);
+  }
+  const out: Uint8Array[] = [Buffer.from(`{"set":{${set.join(',')}}`)];
+  if (unset.length > 0) out.push(Buffer.from(`,"unset":[${unset.join(',')}]`));
+  out.push(Buffer.from(',"collections":{'), ...collections, Buffer.from('}}'));
+  return out;
+}
+
+/** One collection's delta object in pieces; [] when nothing changed; undefined when not expressible. */
+function collectionDelta(before: readonly LayoutPiece[], after: readonly LayoutPiece[]): Uint8Array[] | undefined {
+  let parts: PieceDiff[];
+  if (before.length === after.length) {
+    parts = [];
+    for (let i = 0; i < after.length; i++) {
+      if (before[i] === after[i]) {
+        if (!index(after[i]).unique) return undefined;
+        continue;
+      }
+      const d = diffPieces(before[i], after[i]);
+      if (d === null) return undefined;
+      parts.push(d);
+    }
+  } else {
+    // The pieces do not line up (a provider changed how it splits): compare the whole collection.
+    const d = diffEntries(joined(before), joined(after));
+    if (d === null) return undefined;
+    parts = [{ ...d, namesChanged: true }];
+  }
+  const namesChanged = parts.some((d) => d.namesChanged);
+  const put = parts.map((d) => d.put).filter((b) => b.length > 0);
+  const patch = parts.map((d) => d.patch).filter((b) => b.length > 0);
+  if (!namesChanged && put.length === 0 && patch.length === 0) return [];
+  const members: Uint8Array[][] = [];
+  if (namesChanged) members.push([Buffer.from(`"names":[${after.map((p) => index(p).namesJson).filter((n) => n !== '').join(',')}]`)]);
+  if (put.length > 0) members.push([Buffer.from('"put":['), ...interleave(put), Buffer.from(']')]);
+  if (patch.length > 0) members.push([Buffer.from('"patch":['), ...interleave(patch), Buffer.from(']')]);
+  return [Buffer.from('{'), ...interleave(members.map((m) => Buffer.concat(m))), Buffer.from('}')];
+}
+
+function diffPieces(before: LayoutPiece, after: LayoutPiece): PieceDiff | null {
+  let byAfter = diffs.get(before);
+  if (byAfter === undefined) diffs.set(before, (byAfter = new WeakMap()));
+  let d = byAfter.get(after);
+  if (d === undefined) byAfter.set(after, (d = diffEntries(before, after)));
+  return d;
+}
+
+function diffEntries(before: LayoutPiece, after: LayoutPiece): PieceDiff | null {
+  const old = index(before);
+  if (!old.unique || !index(after).unique) return null;
+  let namesChanged = before.entries.length !== after.entries.length;
+  const put: Uint8Array[] = [];
+  const patch: Uint8Array[] = [];
+  for (const [i, entry] of after.entries.entries()) {
+    if (!namesChanged && before.entries[i].name !== entry.name) namesChanged = true;
+    const was = old.byName.get(entry.name);
+    if (was !== undefined && sameBytes(was.json, entry.json)) continue;
+    if (was?.virtualHosts !== undefined && entry.virtualHosts !== undefined) {
+      const hosts = collectionDelta([was.virtualHosts], [entry.virtualHosts]);
+      if (hosts !== undefined) {
+        const text = Buffer.concat([Buffer.from(`{"name":${JSON.stringify(entry.name)},"virtualHosts":`), ...hosts, Buffer.from('}')]);
+        if (text.length < entry.json.length) {
+          patch.push(text);
+          continue;
+        }
+      }
+    }
+    put.push(entry.json);
+  }
+  return { namesChanged, put: join(put), patch: join(patch) };
+}
+
+function index(piece: LayoutPiece): PieceIndex {
+  let idx = indexes.get(piece);
+  if (idx === undefined) {
+    const byName = new Map<string, LayoutEntry>();
+    for (const e of piece.entries) byName.set(e.name, e);
+    idx = { byName, unique: byName.size === piece.entries.length, namesJson: piece.entries.map((e) => JSON.stringify(e.name)).join(',') };
+    indexes.set(piece, idx);
+  }
+  return idx;
+}
+
+function joined(pieces: readonly LayoutPiece[]): LayoutPiece {
+  return pieces.length === 1 ? pieces[0] : { entries: pieces.flatMap((p) => p.entries) };
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a === b || Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(b);
+}
+
+function join(buffers: readonly Uint8Array[]): Buffer {
+  return buffers.length === 0 ? EMPTY : Buffer.concat(interleave(buffers));
+}
+
+function interleave(buffers: readonly Uint8Array[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (const [i, b] of buffers.entries()) {
+    if (i > 0) out.push(COMMA);
+    out.push(b);
+  }
+  return out;
+}
