@@ -1,4 +1,4 @@
-// `maille demo`: runs the bundled demo mesh — productpage calling three versions of reviews, each
+// `maille demo`: runs the bundled demo mesh — productpage calling three versions of reviews (which call ratings), each
 // with its sidecar, configured by the control plane from Istio YAML (canary split, header route,
 // retries, outlier detection) — and a traffic generator printing what each version served.
 // Ctrl-C stops everything.
@@ -13,7 +13,7 @@ const options = {
 } as const satisfies OptionSpecs;
 
 export const command: Command = {
-  help: () => ['usage: maille demo [options]', '', 'Runs the demo mesh (productpage → reviews v1/v2/v3) with generated traffic.', '', ...formatOptions(options)],
+  help: () => ['usage: maille demo [options]', '', 'Runs the demo mesh (productpage → reviews v1/v2/v3 → ratings) with generated traffic.', '', ...formatOptions(options)],
 
   async run(argv, ctx) {
     const { options: opts } = parseArgs(argv, options);

@@ -4,7 +4,9 @@ import { createHash } from 'node:crypto';
 import type { ServerHttp2Stream } from 'node:http2';
 import type { Snapshot } from '../../model/snapshot.js';
 import type { AckMessage, NackMessage, NodeInfo } from './protocol.js';
-import { SNAPSHOT_TAIL, snapshotHead } from './protocol.js';
+import { SNAPSHOT_TAIL, deltaHead, snapshotHead } from './protocol.js';
+import { encodeDelta } from './delta.js';
+import { layoutOf, type SnapshotLayout } from './layout.js';
 import type { Caller } from './auth.js';
 import type { DiscoveryLog, EncodedSnapshot, ProxyStatus, SnapshotProvider, SyncState } from './types.js';
 
@@ -19,6 +21,16 @@ export class ProxyConnection {
    * not the text: thousands of proxies times a large mesh's snapshot would otherwise sit in memory twice.
    */
   private lastSentDigest: string | undefined;
+  /**
+   * What the proxy holds as the base of the next delta: the layout of the snapshot last sent on
+   * this stream (undefined: send a whole one). Its pieces are shared with the other proxies of its
+   * class, so remembering it costs this proxy's own small pieces only.
+   */
+  private base: SnapshotLayout | undefined;
+  /** Versions above this one were sent as deltas: a NACK of one of them asks for a whole snapshot. */
+  private lastFullVersion = 0;
+  private fullPushes = 0;
+  private deltaPushes = 0;
   // Backpressure: while the stream's buffer is full, remember only that a push is owed. The
   // snapshot is computed when the buffer drains, so a slow proxy gets the newest one and the
   // control plane never queues stale versions for it.
@@ -34,6 +46,8 @@ export class ProxyConnection {
     lastVersion: number,
     private readonly provider: SnapshotProvider,
     private readonly log: DiscoveryLog,
+    /** The proxy's hello said it understands delta messages. */
+    private readonly acceptsDelta = false,
   ) {
     this.version = lastVersion;
     stream.on('drain', () => {
@@ -59,7 +73,7 @@ export class ProxyConnection {
     }
     let encoded: EncodedSnapshot;
     try {
-      encoded = this.provider.encodedSnapshotFor?.(this.node) ?? encode(this.provider.snapshotFor(this.node));
+      encoded = this.provider.encodedSnapshotFor?.(this.node) ?? encode(this.provider.snapshotFor(this.node), this.acceptsDelta);
     } catch (err) {
       // The proxy keeps serving what it has; a later change retries.
       this.log.error('cannot compute snapshot; the proxy keeps its current one', { node: this.node.id, error: (err as Error).message });
@@ -67,17 +81,57 @@ export class ProxyConnection {
     }
     if (encoded.contentVersion === this.lastSentDigest) return;
     const version = ++this.version;
+    const delta = this.deltaFor(encoded);
     this.lastSentDigest = encoded.contentVersion;
     this.lastSentVersion = version;
-    this.log.debug('push snapshot', { node: this.node.id, version });
+    this.base = this.acceptsDelta ? encoded.layout : undefined;
+    let head: string;
+    let chunks: readonly Uint8Array[];
+    if (delta !== undefined) {
+      head = deltaHead(version, version - 1);
+      chunks = delta;
+      this.deltaPushes++;
+    } else {
+      head = snapshotHead(version);
+      chunks = encoded.chunks;
+      this.lastFullVersion = version;
+      this.fullPushes++;
+    }
+    this.log.debug('push snapshot', { node: this.node.id, version, delta: delta !== undefined });
     // Piece by piece: shared pieces are written as the same Buffer to every stream (no copy per
     // proxy); cork makes them one writev.
     this.stream.cork();
-    let ok = this.stream.write(snapshotHead(version));
-    for (const chunk of encoded.chunks) ok = this.stream.write(chunk) && ok;
+    let ok = this.stream.write(head);
+    for (const chunk of chunks) ok = this.stream.write(chunk) && ok;
     ok = this.stream.write(SNAPSHOT_TAIL) && ok;
     this.stream.uncork();
     if (!ok) this.blocked = true;
+  }
+
+  /** Pushes on this stream so far (whole snapshots, deltas). */
+  get pushes(): { full: number; delta: number } {
+    return { full: this.fullPushes, delta: this.deltaPushes };
+  }
+
+  /**
+   * The delta from the snapshot last sent (version - 1 on this stream) to `encoded`, when the proxy
+   * takes deltas, the base is known and the delta is smaller than the whole snapshot.
+   */
+  private deltaFor(encoded: EncodedSnapshot): readonly Uint8Array[] | undefined {
+    if (this.base === undefined || encoded.layout === undefined) return undefined;
+    let delta: Uint8Array[] | undefined;
+    try {
+      delta = encodeDelta(this.base, encoded.layout);
+    } catch (err) {
+      this.log.error('cannot compute a delta; sending the whole snapshot', { node: this.node.id, error: (err as Error).message });
+      return undefined;
+    }
+    if (delta === undefined) return undefined;
+    let deltaBytes = 0;
+    for (const c of delta) deltaBytes += c.length;
+    let fullBytes = 0;
+    for (const c of encoded.chunks) fullBytes += c.length;
+    return deltaBytes < fullBytes ? delta : undefined;
   }
 
   onReply(message: AckMessage | NackMessage): void {
@@ -92,6 +146,13 @@ export class ProxyConnection {
     }
     this.lastNack = { version: message.version, error: message.error, at: new Date().toISOString() };
     this.log.warn('proxy refused snapshot', { node: this.node.id, version: message.version, error: message.error });
+    if (message.version > this.lastFullVersion) {
+      // A refused delta (its base was not what the proxy holds, or it did not apply, or the result
+      // did not validate): nothing is known about what the proxy holds; start over with a whole one.
+      this.base = undefined;
+      this.lastSentDigest = undefined;
+      this.push();
+    }
   }
 
   status(): ProxyStatus {
@@ -118,7 +179,7 @@ export class ProxyConnection {
 }
 
 /** A provider without its own encoding: serialize once, and take the text's digest as its version. */
-function encode(snapshot: Snapshot): EncodedSnapshot {
+function encode(snapshot: Snapshot, withLayout: boolean): EncodedSnapshot {
   const json = Buffer.from(JSON.stringify(snapshot));
-  return { contentVersion: createHash('sha256').update(json).digest('base64'), chunks: [json] };
+  return { contentVersion: createHash('sha256').update(json).digest('base64'), chunks: [json], ...(withLayout ? { layout: layoutOf(snapshot) } : {}) };
 }

@@ -89,7 +89,7 @@ function accept(stream: ServerHttp2Stream, hello: HelloMessage, caller: Caller, 
   const socket = stream.session?.socket;
   const peer = socket ? `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}` : '?';
   const lastVersion = Math.max(hello.lastVersion ?? 0, previous?.highestVersion ?? 0);
-  const conn = new ProxyConnection(stream, node, caller, peer, lastVersion, ctx.provider, ctx.log);
+  const conn = new ProxyConnection(stream, node, caller, peer, lastVersion, ctx.provider, ctx.log, hello.acceptsDelta === true);
   ctx.connections.set(node.id, conn);
   if (previous !== undefined) previous.stream.close(constants.NGHTTP2_NO_ERROR);
   ctx.log.info('proxy connected', { node: node.id, spiffeId: caller.spiffeId, peer, replaced: previous !== undefined });
