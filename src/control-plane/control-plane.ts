@@ -20,6 +20,7 @@ import { createWorkloadSigner } from './ca/workload-signer.js';
 import { CONTROL_PLANE_NAMESPACE, CONTROL_PLANE_SERVICE_ACCOUNT, type NodeInfo } from './discovery/protocol.js';
 import { startDiscoveryServer, type DiscoveryServer } from './discovery/server.js';
 import type { AffectedNodes } from './discovery/types.js';
+import { withScalar } from './discovery/layout.js';
 import { MemoryRegistry, type WorkloadRegistration } from './registry/index.js';
 import { startApiServer, type ApiServer, type ProxyConfig } from './sources/api-server.js';
 import { ResourceStore } from './sources/store.js';
@@ -106,15 +107,17 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
 
   // translate, with the work shared between proxies (translate/cache/snapshot-cache.ts).
   const snapshots = new SnapshotCache({ trustDomain: opts.trustDomain, rootNamespace: opts.rootNamespace });
-  const snapshotOf = (node: NodeInfo): ReturnType<typeof withTrustBundle> => {
+  const snapshotOf = (node: NodeInfo): ReturnType<typeof withTrustBundle> & Pick<EncodedSnapshot, 'layout'> => {
     const proxy = expected.get(node.id);
     if (!proxy) throw new Error(`unknown proxy ${node.id}: not started by this control plane`);
     const result: EncodedSnapshot = snapshots.snapshot({ resources: store.resources(), registry: opts.registry.list(), proxy: proxy.node, credentials: opts.credentials });
     for (const w of result.warnings) log.warn(w, { proxy: node.id });
     // The mesh's trust bundle rides along: a root rotation reaches proxies like configuration does.
-    const withBundle = withTrustBundle(result, live.trustBundlePem());
+    const pem = live.trustBundlePem();
+    const withBundle = withTrustBundle(result, pem);
     lastSnapshots.set(node.id, withBundle);
-    return withBundle;
+    // Its entries, bundle included, for delta pushes (discovery/delta.ts).
+    return Object.assign(withBundle, { layout: withScalar(result.layout, 'trustBundlePem', pem) });
   };
 
   const server = await startDiscoveryServer({
@@ -134,8 +137,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     provider: {
       snapshotFor: (node: NodeInfo) => snapshotOf(node).snapshot,
       encodedSnapshotFor(node: NodeInfo) {
-        const { contentVersion, chunks } = snapshotOf(node);
-        return { contentVersion, chunks };
+        const { contentVersion, chunks, layout } = snapshotOf(node);
+        return { contentVersion, chunks, layout };
       },
       onChange(cb: (nodes: AffectedNodes) => void) {
         changeListeners.push(cb);

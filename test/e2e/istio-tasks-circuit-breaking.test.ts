@@ -7,26 +7,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
-import { appCommand, yamlString } from '../../src/demo/apps.js';
 import { call, callMany, type Reply } from '../support/client.js';
-import { HTTPBIN_CIRCUIT_BREAKER } from '../support/istio-tasks.js';
+import { HTTPBIN_CIRCUIT_BREAKER, httpbinMesh } from '../support/istio-tasks.js';
 import { startMailleRun, type MailleRun } from '../support/maille-run.js';
 
 // httpbin as in samples/httpbin (service port 8000); fortio's own server is not needed here.
-const MESH = `apiVersion: maille.dev/v1alpha1
-kind: Mesh
-metadata: {name: circuit-breaking}
-spec:
-  services:
-    - name: httpbin
-      port: 8000
-      workloads:
-        - {version: v1, command: ${yamlString(appCommand('httpbin'))}}
-    - name: fortio
-      port: 8080
-      workloads:
-        - {version: v1, command: "exec sleep 3600"}
-`;
+const MESH = httpbinMesh('circuit-breaking', { name: 'fortio', port: 8080 });
 
 let mesh: MailleRun;
 let fortio: number; // the fortio workload's sidecar (outbound)

@@ -9,10 +9,9 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { appCommand, yamlString } from '../../src/demo/apps.js';
 import { rootPaths } from '../../src/control-plane/ca/root.js';
 import { call } from '../support/client.js';
-import { MESH_PERMISSIVE_MTLS, MESH_STRICT_MTLS } from '../support/istio-tasks.js';
+import { MESH_PERMISSIVE_MTLS, MESH_STRICT_MTLS, httpbinMesh } from '../support/istio-tasks.js';
 import { startMailleRun, type MailleRun } from '../support/maille-run.js';
 import { makeCa, makeSvid, sClientGet, type CertFiles } from '../support/openssl.js';
 
@@ -20,20 +19,7 @@ const run = promisify(execFile);
 const SLEEP_ID = 'spiffe://cluster.local/ns/default/sa/sleep';
 
 // httpbin (samples/httpbin, port 8000) and sleep (samples/sleep: a shell to call from).
-const MESH = `apiVersion: maille.dev/v1alpha1
-kind: Mesh
-metadata: {name: mtls}
-spec:
-  services:
-    - name: httpbin
-      port: 8000
-      workloads:
-        - {version: v1, command: ${yamlString(appCommand('httpbin'))}}
-    - name: sleep
-      port: 80
-      workloads:
-        - {version: v1, command: "exec sleep 3600"}
-`;
+const MESH = httpbinMesh('mtls', { name: 'sleep', port: 80 });
 
 let mesh: MailleRun;
 let inbound: number; // httpbin's sidecar, where a pod's traffic would be intercepted

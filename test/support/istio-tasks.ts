@@ -2,6 +2,8 @@
 // networking/*.yaml and the inline `kubectl apply -f - <<EOF` blocks). The ones already kept
 // for the API tests come from src/api/fixtures.ts; the rest are written out here. Never edited to
 // suit maille: the point of the tests is that this YAML works as is.
+import { appCommand, yamlString } from '../../src/demo/apps.js';
+
 export {
   BOOKINFO_DESTINATION_RULES as DESTINATION_RULE_ALL,
   HTTPBIN_CIRCUIT_BREAKER,
@@ -150,3 +152,24 @@ spec:
   mtls:
     mode: PERMISSIVE
 `;
+
+/**
+ * A Mesh of httpbin (samples/httpbin, service port 8000) and one idle client workload to call
+ * from (samples/sleep, or fortio in the circuit-breaking task): the two tasks' shared setup.
+ */
+export function httpbinMesh(name: string, client: { name: string; port: number }): string {
+  return `apiVersion: maille.dev/v1alpha1
+kind: Mesh
+metadata: {name: ${name}}
+spec:
+  services:
+    - name: httpbin
+      port: 8000
+      workloads:
+        - {version: v1, command: ${yamlString(appCommand('httpbin'))}}
+    - name: ${client.name}
+      port: ${client.port}
+      workloads:
+        - {version: v1, command: "exec sleep 3600"}
+`;
+}

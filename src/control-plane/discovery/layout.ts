@@ -12,7 +12,7 @@ import type { Snapshot } from '../../model/snapshot.js';
 export interface LayoutEntry {
   readonly name: string;
   /** The entry's JSON text, exactly as it stands in the full snapshot's text. */
-  readonly json: Uint8Array;
+  readonly json: Buffer;
   /** Route tables: their virtual hosts, so that a change of one host sends that host only. */
   readonly virtualHosts?: LayoutPiece;
 }
@@ -61,17 +61,24 @@ export function pieceOf(entries: readonly { name: string }[], routeTables = fals
   };
 }
 
-/** The same layout with one more (or another) top-level member, e.g. the mesh's trust bundle. */
-export function withScalar(layout: SnapshotLayout, key: string, json: string): SnapshotLayout {
-  return { scalars: { ...layout.scalars, [key]: json }, collections: layout.collections };
+/**
+ * The same layout with one more (or another) top-level member given as a value, e.g. the mesh's
+ * trust bundle. The last value's JSON is kept per key, so a value pushed to thousands of proxies
+ * is serialized once (and compared by identity in delta.ts).
+ */
+export function withScalar(layout: SnapshotLayout, key: string, value: unknown): SnapshotLayout {
+  let last = scalarJson.get(key);
+  if (last === undefined || last.value !== value) scalarJson.set(key, (last = { value, json: JSON.stringify(value) }));
+  return { scalars: { ...layout.scalars, [key]: last.json }, collections: layout.collections };
 }
+const scalarJson = new Map<string, { value: unknown; json: string }>();
 
 /** The snapshot a layout describes, as objects (tests, and checks of a provider's layout). */
 export function snapshotOfLayout(layout: SnapshotLayout): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, json] of Object.entries(layout.scalars)) out[key] = JSON.parse(json);
   for (const [key, pieces] of Object.entries(layout.collections)) {
-    out[key] = pieces.flatMap((p) => p.entries.map((e) => JSON.parse(Buffer.from(e.json).toString('utf8')) as unknown));
+    out[key] = pieces.flatMap((p) => p.entries.map((e) => JSON.parse(e.json.toString('utf8')) as unknown));
   }
   return out;
 }

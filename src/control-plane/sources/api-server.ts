@@ -20,6 +20,7 @@ import { ConfigError, parseResources } from '../../api/load.js';
 import { readStateFileIfExists, removeStateFile, SECRET_MODE, writeFileAtomic } from '../ca/state-files.js';
 import type { Snapshot } from '../../model/snapshot.js';
 import type { CertificateFacts } from '../ca/describe.js';
+import type { IssuedRecord } from '../ca/issued-records.js';
 import { CaOperationError, type CaStatus, type RotationResult } from '../ca/live-authority.js';
 import type { ProxyStatus } from '../discovery/types.js';
 import { apiFilePath, type ApiEndpoint } from './api-file.js';
@@ -29,18 +30,7 @@ import { StoreError, type ResourceStore } from './store.js';
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
 /** The certificate last issued to a proxy: public facts and chain only, never a key. */
-export interface CertificateSummary {
-  spiffeId: string;
-  serialNumber: string;
-  /** ISO 8601. */
-  notBefore: string;
-  notAfter: string;
-  issuedAt: string;
-  /** SHA-256 fingerprint of the root the chain ends at. */
-  rootFingerprint: string;
-  /** Leaf first, then intermediates (PEM). */
-  certificateChainPem: string;
-}
+export type CertificateSummary = Omit<IssuedRecord, 'nodeId'>;
 
 /** `GET /proxies/NODE_ID/config`: what `maille proxy-config` and `maille tls-check` read. */
 export interface ProxyConfig {

@@ -103,82 +103,91 @@ export class Forwarding {
   }
 
   private tryHandler(ep: EndpointState): TryHandler {
-    // Each try gets its own handler, so a late callback from an abandoned try is ignored.
-    const alive = (): boolean => this.currentEp === ep && !this.finished;
-    return {
-      noConnection: (reason, message) => {
-        if (!alive()) return;
-        if (reason === 'pending-overflow') {
-          this.endTry();
-          this.cluster.metrics.breakerTrip('pending');
-          return this.fail(new ProxyError('MAILLE_ERR_BREAKER_OPEN', 503, `circuit breaker open: cluster ${this.cluster.name}: ${message}`));
-        }
-        this.tryFailed({ kind: 'connect-failure' }, new ProxyError('MAILLE_ERR_UPSTREAM_CONNECT', 503, `${message} (cluster ${this.cluster.name})`), false);
-      },
-      interim: (status, headers) => {
-        if (alive()) this.res.writeInterim(status, headers);
-      },
-      head: (status, headers, encoding, length) => {
-        if (!alive()) return;
-        const outcome: TryOutcome = { kind: 'response', status, grpcStatus: grpcStatusOf(headers) };
-        if (this.shouldRetry(outcome)) {
-          this.current?.abandon();
-          this.endTry();
-          return this.retry();
-        }
-        this.clearTryTimer();
-        this.cluster.record(ep, outcome);
-        this.writeResponseHead(status, headers, encoding, length);
-        if (encoding === undefined) this.complete(status);
-      },
-      upgrade: (raw, socket: Socket) => {
-        if (!alive()) return socket.destroy();
-        this.clearTryTimer();
-        this.cluster.record(ep, { kind: 'response', status: 101 });
-        if (!this.res.tunnel) {
-          socket.destroy();
-          return this.fail(new ProxyError('MAILLE_ERR_UPSTREAM_PROTOCOL', 502, 'upstream switched protocols on a connection that cannot tunnel'));
-        }
-        this.res.tunnel(socket, raw);
-        this.complete(101);
-      },
-      data: (chunk) => {
-        if (!alive()) return true;
-        const ok = this.res.body.data(chunk);
-        if (!ok) {
-          this.current?.pause();
-          this.res.body.onDrain(() => this.current?.resume());
-        }
-        return true; // pausing is done above, through the control
-      },
-      end: (trailers) => {
-        if (!alive()) return;
-        this.res.body.end(trailers);
-        this.complete(this.statusSent);
-      },
-      fail: (kind, message, started, reused) => {
-        if (!alive()) return;
-        if (started) {
-          // Part of the response is already with the client: nothing to do but cut it.
-          this.cluster.record(ep, { kind: 'reset' });
-          this.endTry();
-          this.res.reset();
-          return this.finish(this.statusSent);
-        }
-        const unprocessed = (kind === 'reset' && reused) || kind === 'refused-stream';
-        if (unprocessed && !this.staleRetried && this.bodyReplayable()) {
-          // A kept-alive connection the server had just closed, or an HTTP/2 stream it refused:
-          // the request was not processed and it is not the endpoint's fault. Resend once.
-          this.staleRetried = true;
-          this.current = undefined;
-          this.endTry();
-          return this.attempt();
-        }
-        const outcome: TryOutcome = kind === 'refused-stream' ? { kind: 'refused-stream' } : { kind: 'reset' };
-        const code = kind === 'protocol' ? 'MAILLE_ERR_UPSTREAM_PROTOCOL' : 'MAILLE_ERR_UPSTREAM_RESET';
-        this.tryFailed(outcome, new ProxyError(code, 502, `upstream ${ep.key} of cluster ${this.cluster.name}: ${message} before a response`), true);
-      },
-    };
+    return new TryEvents(this, ep);
+  }
+
+  // ----- Callbacks of the current try (TryEvents forwards them only while its try is current).
+
+  /** Whether `ep`'s try is the one in flight (a late callback from an abandoned try is not). */
+  isCurrentTry(ep: EndpointState): boolean {
+    return this.currentEp === ep && !this.finished;
+  }
+
+  onNoConnection(reason: 'connect-failure' | 'pending-overflow', message: string): void {
+    if (reason === 'pending-overflow') {
+      this.endTry();
+      this.cluster.metrics.breakerTrip('pending');
+      return this.fail(new ProxyError('MAILLE_ERR_BREAKER_OPEN', 503, `circuit breaker open: cluster ${this.cluster.name}: ${message}`));
+    }
+    this.tryFailed({ kind: 'connect-failure' }, new ProxyError('MAILLE_ERR_UPSTREAM_CONNECT', 503, `${message} (cluster ${this.cluster.name})`), false);
+  }
+
+  onInterim(status: number, headers: HeaderList): void {
+    this.res.writeInterim(status, headers);
+  }
+
+  onHead(ep: EndpointState, status: number, headers: HeaderList, encoding: 'plain' | 'chunked-wire' | undefined, length: number | undefined): void {
+    const outcome: TryOutcome = { kind: 'response', status, grpcStatus: grpcStatusOf(headers) };
+    if (this.shouldRetry(outcome)) {
+      this.current?.abandon();
+      this.endTry();
+      return this.retry();
+    }
+    this.clearTryTimer();
+    this.cluster.record(ep, outcome);
+    this.writeResponseHead(status, headers, encoding, length);
+    if (encoding === undefined) this.complete(status);
+  }
+
+  onUpgrade(ep: EndpointState, raw: Buffer, socket: Socket): void {
+    this.clearTryTimer();
+    this.cluster.record(ep, { kind: 'response', status: 101 });
+    if (!this.res.tunnel) {
+      socket.destroy();
+      return this.fail(new ProxyError('MAILLE_ERR_UPSTREAM_PROTOCOL', 502, 'upstream switched protocols on a connection that cannot tunnel'));
+    }
+    this.res.tunnel(socket, raw);
+    this.complete(101);
+  }
+
+  onData(chunk: Buffer): boolean {
+    const ok = this.res.body.data(chunk);
+    if (!ok) {
+      this.current?.pause();
+      this.res.body.onDrain(this.resumeTry);
+    }
+    return true; // pausing is done above, through the control
+  }
+
+  private readonly resumeTry = (): void => {
+    this.current?.resume();
+  };
+
+  onEnd(trailers: HeaderList | undefined): void {
+    this.res.body.end(trailers);
+    this.complete(this.statusSent);
+  }
+
+  onFail(ep: EndpointState, kind: 'reset' | 'protocol' | 'refused-stream', message: string, started: boolean, reused: boolean): void {
+    if (started) {
+      // Part of the response is already with the client: nothing to do but cut it.
+      this.cluster.record(ep, { kind: 'reset' });
+      this.endTry();
+      this.res.reset();
+      return this.finish(this.statusSent);
+    }
+    const unprocessed = (kind === 'reset' && reused) || kind === 'refused-stream';
+    if (unprocessed && !this.staleRetried && this.bodyReplayable()) {
+      // A kept-alive connection the server had just closed, or an HTTP/2 stream it refused:
+      // the request was not processed and it is not the endpoint's fault. Resend once.
+      this.staleRetried = true;
+      this.current = undefined;
+      this.endTry();
+      return this.attempt();
+    }
+    const outcome: TryOutcome = kind === 'refused-stream' ? { kind: 'refused-stream' } : { kind: 'reset' };
+    const code = kind === 'protocol' ? 'MAILLE_ERR_UPSTREAM_PROTOCOL' : 'MAILLE_ERR_UPSTREAM_RESET';
+    this.tryFailed(outcome, new ProxyError(code, 502, `upstream ${ep.key} of cluster ${this.cluster.name}: ${message} before a response`), true);
   }
 
   private statusSent = 0;
@@ -322,4 +331,44 @@ export class Forwarding {
 function grpcStatusOf(headers: HeaderList): number | undefined {
   const v = headers.get('grpc-status');
   return v === undefined ? undefined : Number(v);
+}
+
+/**
+ * The callbacks of one try, as one object (not a closure per callback). Each try gets its own,
+ * so a late callback from an abandoned try is ignored.
+ */
+class TryEvents implements TryHandler {
+  constructor(
+    private readonly fwd: Forwarding,
+    private readonly ep: EndpointState,
+  ) {}
+
+  noConnection(reason: 'connect-failure' | 'pending-overflow', message: string): void {
+    if (this.fwd.isCurrentTry(this.ep)) this.fwd.onNoConnection(reason, message);
+  }
+
+  interim(status: number, headers: HeaderList): void {
+    if (this.fwd.isCurrentTry(this.ep)) this.fwd.onInterim(status, headers);
+  }
+
+  head(status: number, headers: HeaderList, encoding: 'plain' | 'chunked-wire' | undefined, length: number | undefined): void {
+    if (this.fwd.isCurrentTry(this.ep)) this.fwd.onHead(this.ep, status, headers, encoding, length);
+  }
+
+  upgrade(raw: Buffer, socket: Socket): void {
+    if (this.fwd.isCurrentTry(this.ep)) this.fwd.onUpgrade(this.ep, raw, socket);
+    else socket.destroy();
+  }
+
+  data(chunk: Buffer): boolean {
+    return this.fwd.isCurrentTry(this.ep) ? this.fwd.onData(chunk) : true;
+  }
+
+  end(trailers: HeaderList | undefined): void {
+    if (this.fwd.isCurrentTry(this.ep)) this.fwd.onEnd(trailers);
+  }
+
+  fail(kind: 'reset' | 'protocol' | 'refused-stream', message: string, started: boolean, reused: boolean): void {
+    if (this.fwd.isCurrentTry(this.ep)) this.fwd.onFail(this.ep, kind, message, started, reused);
+  }
 }

@@ -27,7 +27,8 @@
 // therefore differs from translate().snapshot.version for the same content.
 import { createHash } from 'node:crypto';
 import type { Resource } from '../../../api/kinds.js';
-import type { Snapshot } from '../../../model/snapshot.js';
+import type { Cluster, RouteConfig, Snapshot } from '../../../model/snapshot.js';
+import { layoutOf, pieceOf, type LayoutEntry, type LayoutPiece, type SnapshotLayout } from '../../discovery/layout.js';
 import type { RegistrySnapshot } from '../../registry/types.js';
 import { composeSidecar, outboundLabelKeys, resourcesVisibleFrom, sidecarInbound, sidecarOutbound, type OutboundPart } from '../sidecar-parts.js';
 import { translate } from '../translate.js';
@@ -50,6 +51,12 @@ export interface EncodedSnapshot {
    * snapshot that computed it, not with every proxy that reuses it.
    */
   readonly warnings: readonly string[];
+  /**
+   * The same snapshot's named entries, for delta pushes (discovery/layout.ts, delta.ts). The class
+   * part's pieces are one object per class version, shared by every sidecar of the class, so the
+   * difference between two versions is computed once for all of them.
+   */
+  readonly layout: SnapshotLayout;
 }
 
 export interface CacheInput {
@@ -70,6 +77,10 @@ interface ClassEntry {
   readonly clustersJson: Buffer;
   /** Hash of both: stands for the whole part in each proxy's version. */
   readonly digest: string;
+  /** part.routeConfig as a layout piece (its virtual hosts indexed). */
+  readonly routePiece: LayoutPiece;
+  /** part.clusters as a layout piece: views into clustersJson, no copies. */
+  readonly clustersPiece: LayoutPiece;
 }
 
 /** Classes kept at most; a mesh has one per namespace (times selector label combinations). */
@@ -92,7 +103,7 @@ export class SnapshotCache {
       // Gateways are few and each has its own configuration: nothing to share.
       const { snapshot, warnings } = translate({ ...input, mesh: this.mesh });
       const chunks = [Buffer.from(JSON.stringify(snapshot))];
-      return { version: snapshot.version, chunks, warnings, snapshot };
+      return { version: snapshot.version, chunks, warnings, snapshot, layout: layoutOf(snapshot) };
     }
     return this.sidecar(input, input.proxy);
   }
@@ -107,7 +118,7 @@ export class SnapshotCache {
       return last.result;
     }
     const result = this.compose(input, proxy, entry, fresh);
-    this.lastBySidecar.set(proxy, { entry, registry: input.registry, peerAuthentications, result: new TextSnapshot(result.version, result.chunks, []) });
+    this.lastBySidecar.set(proxy, { entry, registry: input.registry, peerAuthentications, result: new TextSnapshot(result.version, result.chunks, [], result.layout) });
     return result;
   }
 
@@ -116,9 +127,12 @@ export class SnapshotCache {
     // composeSidecar's order, written out around the class part's text (sidecar-parts.test.ts
     // checks the result against translate()).
     const { listeners } = composeSidecar(proxy, EMPTY_OUTBOUND, inbound);
-    const listenersJson = JSON.stringify(listeners);
-    const inboundRouteJson = inbound.routeConfig ? `,${JSON.stringify(inbound.routeConfig)}` : '';
-    const inboundClusterJson = inbound.cluster ? JSON.stringify(inbound.cluster) : '';
+    const listenersPiece = pieceOf(listeners);
+    const inboundRoutePiece = pieceOf(inbound.routeConfig ? [inbound.routeConfig] : [], true);
+    const inboundClusterPiece = pieceOf(inbound.cluster ? [inbound.cluster] : []);
+    const listenersJson = `[${listenersPiece.entries.map((e) => e.json.toString()).join(',')}]`;
+    const inboundRouteJson = inbound.routeConfig ? `,${inboundRoutePiece.entries[0].json.toString()}` : '';
+    const inboundClusterJson = inbound.cluster ? inboundClusterPiece.entries[0].json.toString() : '';
     const version = createHash('sha256')
       .update(entry.digest)
       .update('\0')
@@ -137,7 +151,11 @@ export class SnapshotCache {
       entry.clustersJson,
       Buffer.from(']}'),
     ];
-    return new TextSnapshot(version, chunks, fresh ? [...entry.warnings, ...inbound.warnings] : inbound.warnings);
+    const layout: SnapshotLayout = {
+      scalars: { version: JSON.stringify(version) },
+      collections: { listeners: [listenersPiece], routeConfigs: [entry.routePiece, inboundRoutePiece], clusters: [inboundClusterPiece, entry.clustersPiece] },
+    };
+    return new TextSnapshot(version, chunks, fresh ? [...entry.warnings, ...inbound.warnings] : inbound.warnings, layout);
   }
 
   private outbound(resources: readonly Resource[], registry: RegistrySnapshot, proxy: SidecarNode): { entry: ClassEntry; fresh: boolean } {
@@ -152,10 +170,10 @@ export class SnapshotCache {
     // Every resource, not only the visible ones: translate's own input, so ages (order) and all
     // are exactly what translate() would see.
     const part = sidecarOutbound({ resources, registry, mesh: this.mesh, namespace: proxy.namespace, labels });
-    const routeConfigJson = Buffer.from(JSON.stringify(part.routeConfig));
-    const clustersJson = Buffer.from(JSON.stringify(part.clusters).slice(1, -1));
+    const { json: routeConfigJson, piece: routePiece } = routeTablePiece(part.routeConfig);
+    const { json: clustersJson, piece: clustersPiece } = clustersAsPiece(part.clusters);
     const digest = createHash('sha256').update(routeConfigJson).update('\0').update(clustersJson).digest('hex');
-    const entry: ClassEntry = { registry, visible, warnings: part.warnings, routeConfigJson, clustersJson, digest };
+    const entry: ClassEntry = { registry, visible, warnings: part.warnings, routeConfigJson, clustersJson, digest, routePiece, clustersPiece };
     this.classes.delete(key);
     this.classes.set(key, entry);
     if (this.classes.size > MAX_CLASSES) this.classes.delete(this.classes.keys().next().value as string);
@@ -166,11 +184,41 @@ export class SnapshotCache {
 /** For composeSidecar's listeners: they do not depend on the outbound part. */
 const EMPTY_OUTBOUND: OutboundPart = { routeConfig: { name: 'outbound', virtualHosts: [] }, clusters: [], warnings: [] };
 
+/**
+ * The outbound route table's JSON and its layout piece, each virtual host stringified once: the
+ * table's text is put together from the hosts' (it is JSON.stringify's text: a route table has
+ * exactly `name` and `virtualHosts`, in that order, else it is stringified as a whole).
+ */
+function routeTablePiece(table: RouteConfig): { json: Buffer; piece: LayoutPiece } {
+  const hosts = table.virtualHosts.map((vh) => ({ name: vh.name, json: Buffer.from(JSON.stringify(vh)) }));
+  const keys = Object.keys(table);
+  const json =
+    keys.length === 2 && keys[0] === 'name' && keys[1] === 'virtualHosts'
+      ? Buffer.from(`{"name":${JSON.stringify(table.name)},"virtualHosts":[${hosts.map((h) => h.json.toString()).join(',')}]}`)
+      : Buffer.from(JSON.stringify(table));
+  return { json, piece: { entries: [{ name: table.name, json, virtualHosts: { entries: hosts } }] } };
+}
+
+/** The clusters' JSON without the brackets, and a piece whose entries are views into it. */
+function clustersAsPiece(clusters: readonly Cluster[]): { json: Buffer; piece: LayoutPiece } {
+  const texts = clusters.map((c) => JSON.stringify(c));
+  const json = Buffer.from(texts.join(','));
+  const entries: LayoutEntry[] = [];
+  let offset = 0;
+  for (const [i, text] of texts.entries()) {
+    const length = Buffer.byteLength(text);
+    entries.push({ name: clusters[i].name, json: json.subarray(offset, offset + length) });
+    offset += length + 1;
+  }
+  return { json, piece: { entries } };
+}
+
 class TextSnapshot implements EncodedSnapshot {
   constructor(
     readonly version: string,
     readonly chunks: readonly Buffer[],
     readonly warnings: readonly string[],
+    readonly layout: SnapshotLayout,
   ) {}
 
   get snapshot(): Snapshot {

@@ -18,11 +18,13 @@ import { keepAlive } from '../../../control-plane/discovery/keepalive.js';
 import {
   MAX_NACK_ERROR_CHARS,
   controlPlaneSpiffeId,
+  type ControlPlaneMessage,
   type NodeInfo,
   type ProxyMessage,
   type SignResponse,
   type SnapshotMessage,
 } from '../../../control-plane/discovery/protocol.js';
+import { applyDelta } from '../../../control-plane/discovery/apply-delta.js';
 import { validateSnapshot } from '../validate.js';
 import { backoffDelay, type BackoffOptions } from './backoff.js';
 import { acceptIssued, isUsable, renewDelayMs, type CreateKeyAndCsr, type WorkloadCertificate } from './certificate.js';
@@ -121,6 +123,11 @@ class Client implements ControlPlaneClient {
   private applied: { snapshot: Snapshot; json: string; version: number } | undefined;
   /** Highest version received on any stream: the next stream's hello.lastVersion. */
   private highestVersion = 0;
+  /**
+   * The snapshot last received on the live stream, as received (before validation): the base the
+   * control plane's next delta builds on. Not the one applied: deltas follow what was sent.
+   */
+  private held: { link: Link; version: number; snapshot: unknown } | undefined;
   /** The newest snapshot message waiting to be applied; older ones waiting are dropped for it. */
   private next: { link: Link; message: SnapshotMessage } | undefined;
   private applying = false;
@@ -217,7 +224,7 @@ class Client implements ControlPlaneClient {
   private async openLink(cert: WorkloadCertificate): Promise<Link> {
     const session = await connectSession(this.sessionOptions(cert));
     keepAlive(session, this.opts.keepaliveMs ?? 15_000, 5000);
-    const hello = { type: 'hello' as const, node: this.opts.node, lastVersion: this.highestVersion };
+    const hello = { type: 'hello' as const, node: this.opts.node, lastVersion: this.highestVersion, acceptsDelta: true };
     const link = await openStream(
       session,
       hello,
@@ -345,8 +352,26 @@ class Client implements ControlPlaneClient {
   // -------------------------------------------------------------------------------------------
   // Snapshots
 
-  private onMessage(link: Link, message: SnapshotMessage): void {
-    this.highestVersion = Math.max(this.highestVersion, message.version);
+  private onMessage(link: Link, received: ControlPlaneMessage): void {
+    this.highestVersion = Math.max(this.highestVersion, received.version);
+    let message: SnapshotMessage;
+    if (received.type === 'delta') {
+      const held = this.held?.link === link ? this.held : undefined;
+      if (held?.version !== received.baseVersion) {
+        const holds = held === undefined ? 'no snapshot from this stream' : `version ${held.version}`;
+        link.send(this.nack(received.version, new Error(`delta on version ${received.baseVersion}, but this proxy holds ${holds}`)));
+        return;
+      }
+      try {
+        message = { type: 'snapshot', version: received.version, snapshot: applyDelta(held.snapshot, received.delta) };
+      } catch (err) {
+        link.send(this.nack(received.version, err));
+        return;
+      }
+    } else {
+      message = received;
+    }
+    this.held = { link, version: message.version, snapshot: message.snapshot };
     this.next = { link, message };
     if (!this.applying) void this.applyQueued();
   }

@@ -1,5 +1,5 @@
 // The discovery stream from the proxy's side: send hello, wait for the 200, then deliver snapshot
-// messages and carry replies back. See protocol.ts.
+// and delta messages and carry replies back. See protocol.ts.
 import { constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders } from 'node:http2';
 import { readBody } from '../../../control-plane/discovery/http-util.js';
 import { LineSplitter } from '../../../control-plane/discovery/ndjson.js';
@@ -11,14 +11,14 @@ import {
   parseControlPlaneMessage,
   parseErrorBody,
   type HelloMessage,
+  type ControlPlaneMessage,
   type ProxyMessage,
-  type SnapshotMessage,
 } from '../../../control-plane/discovery/protocol.js';
 import { ControlPlaneError } from './errors.js';
 import { closeSession } from './session.js';
 
 export interface StreamHandlers {
-  onMessage(link: Link, message: SnapshotMessage): void;
+  onMessage(link: Link, message: ControlPlaneMessage): void;
   /** The stream or its connection ended, for whatever reason (`reason` says it if known). */
   onClosed(link: Link, reason: string): void;
 }
