@@ -42,6 +42,8 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 /** Per proxy (by global index): ACK times, in order. */
 const ackTimes = new Map();
 const lastError = new Map();
+/** What the proxies of this process received (light mode): bytes, whole snapshots, deltas. */
+const traffic = { bytes: 0, full: 0, deltas: 0 };
 let synced = 0;
 
 function noteAck(index) {
@@ -68,14 +70,17 @@ async function lightProxy(p, port, trustBundlePem, token) {
   }
   const session = await connectSession({ ...base, trustBundlePem: cert.trustBundlePem, certChainPem: cert.certChainPem, privateKeyPem: cert.privateKeyPem });
   const stream = session.request({ ':method': 'POST', ':path': STREAM_PATH, 'content-type': NDJSON });
-  stream.write(messageLine({ type: 'hello', node: nodeInfo(p), lastVersion: 0 }));
+  stream.write(messageLine({ type: 'hello', node: nodeInfo(p), lastVersion: 0, acceptsDelta: settings.delta }));
   await new Promise((resolve, reject) => {
     stream.once('response', (h) => (Number(h[':status']) === 200 ? resolve() : reject(new Error(`stream refused: HTTP ${h[':status']}`))));
     stream.once('error', reject);
   });
-  // Each line starts {"type":"snapshot","version":N,…: keep the head of the line being read, skip the rest.
+  // Each line starts {"type":"snapshot","version":N,… or {"type":"delta","version":N,…: keep the
+  // head of the line being read, skip the rest. A delta is ACKed unread too: the light client holds
+  // no snapshot to apply it to (full mode does).
   let head = '';
   stream.on('data', (chunk) => {
+    traffic.bytes += chunk.length;
     let start = 0;
     while (start < chunk.length) {
       const nl = chunk.indexOf(10, start);
@@ -84,6 +89,8 @@ async function lightProxy(p, port, trustBundlePem, token) {
       if (nl === -1) break;
       const m = /"version":(\d+)/.exec(head);
       if (m) {
+        if (head.startsWith('{"type":"delta"')) traffic.deltas++;
+        else traffic.full++;
         stream.write(messageLine({ type: 'ack', version: Number(m[1]) }));
         noteAck(p.index);
       }
@@ -147,6 +154,8 @@ process.on('message', (msg) => {
       else if (first !== undefined) others++;
     }
     process.send({ id: msg.id, acks, others });
+  } else if (msg.cmd === 'traffic') {
+    process.send({ id: msg.id, ...traffic });
   } else if (msg.cmd === 'lastAck') {
     let last = 0;
     for (const list of ackTimes.values()) last = Math.max(last, list[list.length - 1] ?? 0);

@@ -34,6 +34,8 @@ const settings = {
   global: num('BENCH_CP_GLOBAL', QUICK ? 2 : 3),
   clientProcs: num('BENCH_CP_CLIENT_PROCS', 1),
   client: process.env.BENCH_CP_CLIENT ?? 'light',
+  /** Light clients announce delta support (the full client always does). */
+  delta: process.env.BENCH_CP_DELTA !== '0',
   connectConcurrency: num('BENCH_CP_CONNECT_CONCURRENCY', 32),
   applyTimeoutS: num('BENCH_CP_APPLY_TIMEOUT', 60),
   syncTimeoutS: num('BENCH_CP_SYNC_TIMEOUT', 600),
@@ -135,7 +137,7 @@ async function backgroundLoad(ms) {
 
 async function main() {
   log(`control-plane bench: ${settings.services} services, ${settings.proxies} proxies in ${settings.namespaces} namespaces, ` +
-    `${settings.scoped} scoped + ${settings.global} mesh-wide changes, client ${settings.client} × ${settings.clientProcs} process(es)${QUICK ? ' (quick)' : ''}`);
+    `${settings.scoped} scoped + ${settings.global} mesh-wide changes, client ${settings.client} × ${settings.clientProcs} process(es), deltas ${settings.delta ? 'on' : 'off'}${QUICK ? ' (quick)' : ''}`);
   if (!fs.existsSync(path.join(ROOT, 'dist/src/control-plane/control-plane.js')) || process.env.BENCH_CP_BUILD !== '0') {
     log('building dist/ (npx tsc -p tsconfig.json; BENCH_CP_BUILD=0 skips)');
     try {
@@ -199,16 +201,20 @@ async function main() {
     await settle(clients);
     const indexes = affectedProxies(topo, change.affected);
     const cpuBefore = (await server.call({ cmd: 'stats' })).cpuS;
+    const trafficBefore = await traffic(clients);
     const { t0 } = await server.call({ cmd: 'apply', resource: change.resource });
     const { acks, others } = await waitAcks(clients, t0, indexes, settings.applyTimeoutS * 1000);
     const cpuAfter = (await server.call({ cmd: 'stats' })).cpuS;
+    const trafficAfter = await traffic(clients);
     const lat = acks.map((t) => (t == null ? null : t - t0));
     const missing = lat.filter((x) => x == null).length;
     const done = lat.filter((x) => x != null).sort((a, b) => a - b);
-    const r = { kind: change.kind, label: change.label, affected: indexes.length, missing, othersPushed: others, allAckedMs: missing ? null : done[done.length - 1], p50ProxyMs: pct(done, 50), cpuS: cpuAfter - cpuBefore };
+    const r = { kind: change.kind, label: change.label, affected: indexes.length, missing, othersPushed: others, allAckedMs: missing ? null : done[done.length - 1], p50ProxyMs: pct(done, 50), cpuS: cpuAfter - cpuBefore,
+      receivedMB: (trafficAfter.bytes - trafficBefore.bytes) / 1048576, full: trafficAfter.full - trafficBefore.full, deltas: trafficAfter.deltas - trafficBefore.deltas };
     results.push(r);
     log(`  ${r.kind.padEnd(9)} ${r.label}: ${r.affected} affected, all ACKed in ${fmt(r.allAckedMs)} ms (median proxy ${fmt(r.p50ProxyMs)} ms)` +
-      `${missing ? `, ${missing} never ACKed` : ''}${others ? `, ${others} unaffected proxies got a push` : ''}; CPU ${fmt(r.cpuS, 2)} s`);
+      `${missing ? `, ${missing} never ACKed` : ''}${others ? `, ${others} unaffected proxies got a push` : ''}; CPU ${fmt(r.cpuS, 2)} s` +
+      (settings.client === 'light' ? `; received ${fmt(r.receivedMB, 2)} MB (${r.full} whole, ${r.deltas} deltas)` : ''));
   }
   const final = await server.call({ cmd: 'stats' });
   const loadAfter = await backgroundLoad(1000);
@@ -246,6 +252,12 @@ async function main() {
   log(`results: ${path.relative(ROOT, out)}`);
   const failed = results.some((r) => r.missing > 0) || syncErrors > 0;
   process.exit(failed ? 2 : 0);
+}
+
+/** Bytes and messages the simulated proxies received so far (light mode counts them). */
+async function traffic(clients) {
+  const parts = await Promise.all(clients.map((c) => c.call({ cmd: 'traffic' })));
+  return parts.reduce((a, p) => ({ bytes: a.bytes + p.bytes, full: a.full + p.full, deltas: a.deltas + p.deltas }), { bytes: 0, full: 0, deltas: 0 });
 }
 
 /** Wait until no ACK has been sent for a little while: the previous change has fully landed. */

@@ -1,0 +1,149 @@
+// Delta pushes on a real stream: who gets them, what a refused one brings, and the proxy's real
+// client rebuilding every snapshot from them.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type { Cluster, Snapshot } from '../../model/snapshot.js';
+import { connectControlPlane } from '../../proxy/config/control-plane-client/client.js';
+import { connectSession } from '../../proxy/config/control-plane-client/session.js';
+import { openStream, type Link } from '../../proxy/config/control-plane-client/stream-call.js';
+import { applyDelta } from './apply-delta.js';
+import { controlPlaneSpiffeId, type ControlPlaneMessage, type DeltaMessage, type NodeInfo } from './protocol.js';
+import { createTestPki, nodeInfo, quietLog, startTestServer, TRUST_DOMAIN, waitFor, WEB, type TestPki, type TestServer } from './testing.js';
+import type { DiscoveryLog } from './types.js';
+
+const cluster = (i: number, timeoutMs = 1000): Cluster => ({
+  name: `outbound|9080||svc-${i}.default.svc.cluster.local`,
+  endpoints: [{ address: '127.0.0.1', port: 9000 + i }],
+  connectionPool: { connectTimeoutMs: timeoutMs },
+});
+/** A snapshot large enough that a change of one cluster is far smaller as a delta. */
+const big = (version: string, changed = -1, extra = 0): Snapshot => ({
+  version,
+  listeners: [],
+  clusters: Array.from({ length: 40 + extra }, (_, i) => cluster(i, i === changed ? 2000 : 1000)),
+});
+
+/** A raw proxy stream: every message received, and the link to answer on. */
+async function rawProxy(ts: TestServer, pki: TestPki, node: NodeInfo, acceptsDelta: boolean): Promise<{ link: Link; messages: ControlPlaneMessage[] }> {
+  const cert = await pki.issue(WEB);
+  const session = await connectSession({
+    address: '127.0.0.1',
+    port: ts.server.port,
+    trustBundlePem: pki.trustBundlePem,
+    controlPlaneId: controlPlaneSpiffeId(TRUST_DOMAIN),
+    trustDomain: TRUST_DOMAIN,
+    timeoutMs: 2000,
+    certChainPem: cert.certChainPem,
+    privateKeyPem: cert.privateKeyPem,
+  });
+  const messages: ControlPlaneMessage[] = [];
+  const link = await openStream(session, { type: 'hello', node, lastVersion: 0, acceptsDelta }, { onMessage: (_l, m) => void messages.push(m), onClosed() {} }, 2000);
+  return { link, messages };
+}
+
+describe('delta pushes', { timeout: 30_000 }, () => {
+  let pki: TestPki;
+  let ts: TestServer;
+  const pushes: { node: string; delta: boolean }[] = [];
+  const log: DiscoveryLog = {
+    ...quietLog,
+    debug: (msg, fields) => {
+      if (msg === 'push snapshot') pushes.push({ node: String(fields?.node), delta: fields?.delta === true });
+    },
+  };
+  before(async () => {
+    pki = await createTestPki();
+    ts = await startTestServer(pki, { log, debounceMs: 10 });
+  });
+  after(async () => {
+    await ts.server.close();
+    await pki.close();
+  });
+
+  it('go to a proxy that accepts them, on the version last sent; a refused one brings a whole snapshot', async () => {
+    const node = nodeInfo('raw-delta', WEB);
+    ts.provider.snapshots.set(node.id, big('a'));
+    const { link, messages } = await rawProxy(ts, pki, node, true);
+    try {
+      await waitFor(() => messages.length === 1, 'the first snapshot');
+      const first = messages[0];
+      assert.equal(first.type, 'snapshot');
+      link.send({ type: 'ack', version: first.version });
+
+      ts.provider.set(node.id, big('b', 3));
+      await waitFor(() => messages.length === 2, 'the delta');
+      const delta = messages[1] as DeltaMessage;
+      assert.equal(delta.type, 'delta');
+      assert.equal(delta.baseVersion, first.version);
+      assert.equal(delta.version, first.version + 1);
+      assert.deepEqual(Object.keys(delta.delta as object).sort(), ['collections', 'set']);
+      assert.equal(JSON.stringify(delta.delta).length < 400, true, 'one cluster, not forty');
+      assert.deepEqual(applyDelta(first.type === 'snapshot' ? first.snapshot : undefined, delta.delta), big('b', 3));
+
+      // The proxy says the base does not match: the next message is the whole snapshot.
+      link.send({ type: 'nack', version: delta.version, error: 'delta on version 1, but this proxy holds version 7' });
+      await waitFor(() => messages.length === 3, 'the whole snapshot after the NACK');
+      assert.equal(messages[2].type, 'snapshot');
+      assert.equal(messages[2].version, delta.version + 1);
+      assert.deepEqual(messages[2].type === 'snapshot' ? messages[2].snapshot : undefined, big('b', 3));
+      link.send({ type: 'ack', version: messages[2].version });
+      await waitFor(() => ts.server.status().find((p) => p.nodeId === node.id)?.state === 'synced', 'synced');
+
+      // A whole snapshot that is refused is not sent again (it would be refused again).
+      ts.provider.set(node.id, big('c', 3, 40));
+      await waitFor(() => messages.length === 4, 'the next push');
+      link.send({ type: 'nack', version: messages[3].version, error: 'invalid' });
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(messages.length, messages[3].type === 'delta' ? 5 : 4, 'a NACKed delta brings one whole snapshot, a NACKed whole one nothing');
+    } finally {
+      await link.close();
+    }
+  });
+
+  it('never go to a proxy that did not say it accepts them', async () => {
+    const node = nodeInfo('raw-full', WEB);
+    ts.provider.snapshots.set(node.id, big('a'));
+    const { link, messages } = await rawProxy(ts, pki, node, false);
+    try {
+      await waitFor(() => messages.length === 1, 'the first snapshot');
+      ts.provider.set(node.id, big('b', 5));
+      await waitFor(() => messages.length === 2, 'the second snapshot');
+      assert.deepEqual(
+        messages.map((m) => m.type),
+        ['snapshot', 'snapshot'],
+      );
+    } finally {
+      await link.close();
+    }
+  });
+
+  it('are rebuilt by the proxy client into exactly the snapshots the provider gave', async () => {
+    const node = nodeInfo('client-delta', WEB);
+    ts.provider.snapshots.set(node.id, big('v0'));
+    const applied: Snapshot[] = [];
+    const client = connectControlPlane({
+      address: '127.0.0.1',
+      port: ts.server.port,
+      trustBundlePem: pki.trustBundlePem,
+      bootstrapToken: 'token-web',
+      node,
+      onSnapshot: (s) => void applied.push(s),
+      log: quietLog,
+    });
+    try {
+      await client.firstSnapshot;
+      const steps = [big('v1', 2), big('v2', 2, 3), big('v3', 7), { ...big('v4', 1), drainTimeoutMs: 100 }, big('v5', 1, 1)];
+      for (const s of steps) {
+        ts.provider.set(node.id, s);
+        await waitFor(() => applied.at(-1)?.version === s.version, `snapshot ${s.version}`);
+        assert.deepEqual(applied.at(-1), s);
+        await waitFor(() => ts.server.status().find((p) => p.nodeId === node.id)?.state === 'synced', `ACK of ${s.version}`);
+      }
+      const mine = pushes.filter((p) => p.node === node.id);
+      assert.equal(mine[0]?.delta, false, 'the first push is whole');
+      assert.ok(mine.filter((p) => p.delta).length >= steps.length - 1, `deltas sent: ${JSON.stringify(mine)}`);
+    } finally {
+      await client.close();
+    }
+  });
+});
