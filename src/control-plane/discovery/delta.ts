@@ -21,8 +21,6 @@ interface PieceIndex {
   readonly byName: ReadonlyMap<string, LayoutEntry>;
   /** Duplicate names cannot be addressed by name: such a piece is never sent as a delta. */
   readonly unique: boolean;
-  /** The names as JSON array members, without the brackets. */
-  readonly namesJson: string;
 }
 
 interface PieceDiff {
@@ -34,6 +32,7 @@ interface PieceDiff {
 }
 
 const indexes = new WeakMap<LayoutPiece, PieceIndex>();
+const namesJsons = new WeakMap<LayoutPiece, string>();
 const diffs = new WeakMap<LayoutPiece, WeakMap<LayoutPiece, PieceDiff | null>>();
 const COMMA = Buffer.from(',');
 const EMPTY = Buffer.alloc(0);
@@ -87,7 +86,7 @@ function collectionDelta(before: readonly LayoutPiece[], after: readonly LayoutP
   const patch = parts.map((d) => d.patch).filter((b) => b.length > 0);
   if (!namesChanged && put.length === 0 && patch.length === 0) return [];
   const members: Uint8Array[][] = [];
-  if (namesChanged) members.push([Buffer.from(`"names":[${after.map((p) => index(p).namesJson).filter((n) => n !== '').join(',')}]`)]);
+  if (namesChanged) members.push([Buffer.from(`"names":[${after.map(namesJson).filter((n) => n !== '').join(',')}]`)]);
   if (put.length > 0) members.push([Buffer.from('"put":['), ...interleave(put), Buffer.from(']')]);
   if (patch.length > 0) members.push([Buffer.from('"patch":['), ...interleave(patch), Buffer.from(']')]);
   return [Buffer.from('{'), ...interleave(members.map((m) => Buffer.concat(m))), Buffer.from('}')];
@@ -131,10 +130,17 @@ function index(piece: LayoutPiece): PieceIndex {
   if (idx === undefined) {
     const byName = new Map<string, LayoutEntry>();
     for (const e of piece.entries) byName.set(e.name, e);
-    idx = { byName, unique: byName.size === piece.entries.length, namesJson: piece.entries.map((e) => JSON.stringify(e.name)).join(',') };
+    idx = { byName, unique: byName.size === piece.entries.length };
     indexes.set(piece, idx);
   }
   return idx;
+}
+
+/** The piece's names as JSON array members, without the brackets (needed only when names change). */
+function namesJson(piece: LayoutPiece): string {
+  let names = namesJsons.get(piece);
+  if (names === undefined) namesJsons.set(piece, (names = piece.entries.map((e) => JSON.stringify(e.name)).join(',')));
+  return names;
 }
 
 function joined(pieces: readonly LayoutPiece[]): LayoutPiece {

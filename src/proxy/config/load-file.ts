@@ -2,11 +2,24 @@
 // column (`proxy.yaml:3:5: ...`); content errors name the field (see validate.ts).
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { extname } from 'node:path';
-import { LineCounter, parseDocument, visit, type Document, type YAMLError } from 'yaml';
+import type { Document, LineCounter, YAMLError } from 'yaml';
 import type { Snapshot } from '../../model/snapshot.js';
 import { ConfigError } from './config-error.js';
+import { parsePlainJson } from './json-text.js';
 import { validateSnapshot } from './validate.js';
+
+type YamlModule = typeof import('yaml');
+let yamlModule: YamlModule | undefined;
+/**
+ * `yaml` is loaded on first need (a YAML file, or a JSON file with a problem to locate): a proxy
+ * started from a well-formed JSON snapshot never loads it. require() keeps parseSnapshot
+ * synchronous; the package is CommonJS for Node either way.
+ */
+function yaml(): YamlModule {
+  return (yamlModule ??= createRequire(import.meta.url)('yaml') as YamlModule);
+}
 
 export interface LoadedSnapshot {
   snapshot: Snapshot;
@@ -37,9 +50,16 @@ export function contentHash(bytes: Buffer | string): string {
  * Parses and validates snapshot text; `source` names it in errors. One parser for both formats:
  * YAML is a superset of JSON and reports positions. A `.json` file is read with the JSON schema,
  * so YAML-only conveniences (unquoted strings) are errors there, as a JSON user expects.
+ * Well-formed JSON without repeated keys takes JSON.parse instead (same value, no `yaml` loaded);
+ * anything else in a `.json` file goes through the YAML parser for the positioned error.
  */
 export function parseSnapshot(text: string, source: string): Snapshot {
   const json = extname(source).toLowerCase() === '.json';
+  if (json) {
+    const plain = parsePlainJson(text);
+    if (plain !== undefined) return validateSnapshot(plain.value, source);
+  }
+  const { LineCounter, parseDocument } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { schema: json ? 'json' : 'core', uniqueKeys: true, prettyErrors: true, lineCounter });
   const syntax = doc.errors.map((e) => syntaxLine(source, e, json));
@@ -72,7 +92,7 @@ function syntaxLine(source: string, e: YAMLError, json: boolean): string {
 /** `*name` without an `&name` before it: the parser accepts it and toJS would throw without a position. */
 function unresolvedAliases(doc: Document, lines: LineCounter, source: string): string[] {
   const out: string[] = [];
-  visit(doc, {
+  yaml().visit(doc, {
     Alias(_key, node) {
       if (node.resolve(doc) !== undefined) return;
       const pos = lines.linePos(node.range?.[0] ?? 0);

@@ -3,9 +3,35 @@
 // TypeBox reports what the checker saw ("Expected union value", "Expected integer"), with the
 // schema at hand. Users need what is allowed, so every message is rebuilt from that schema:
 // limits, the literals of an enum-like union, the keys of a "one of these objects" union.
-import { KindGuard, type TSchema } from '@sinclair/typebox';
-import { ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
+//
+// TypeBox itself is not imported at load: a proxy serving valid snapshots never describes an error,
+// and loading TypeBox costs it ~3 MB of RSS (docs/performance.md). Schemas are told apart by their
+// `Symbol.for('TypeBox.Kind')` mark, as TypeBox's KindGuard does; the error codes load on first use.
+import { createRequire } from 'node:module';
+import type { TArray, TInteger, TLiteral, TNumber, TObject, TRecord, TSchema, TString, TUnion } from '@sinclair/typebox';
+import type { ValueError } from '@sinclair/typebox/errors';
 import { describeValue, pointerToPath, type FieldPath } from './path.js';
+
+const Kind = Symbol.for('TypeBox.Kind');
+const isKind = (schema: unknown, kind: string): boolean =>
+  typeof schema === 'object' && schema !== null && (schema as Record<symbol, unknown>)[Kind] === kind;
+const KindGuard = {
+  IsUnion: (s: unknown): s is TUnion => isKind(s, 'Union'),
+  IsObject: (s: unknown): s is TObject => isKind(s, 'Object'),
+  IsLiteral: (s: unknown): s is TLiteral => isKind(s, 'Literal'),
+  IsString: (s: unknown): s is TString => isKind(s, 'String'),
+  IsInteger: (s: unknown): s is TInteger => isKind(s, 'Integer'),
+  IsNumber: (s: unknown): s is TNumber => isKind(s, 'Number'),
+  IsBoolean: (s: unknown): boolean => isKind(s, 'Boolean'),
+  IsArray: (s: unknown): s is TArray => isKind(s, 'Array'),
+  IsRecord: (s: unknown): s is TRecord => isKind(s, 'Record'),
+};
+
+type ErrorTypes = typeof import('@sinclair/typebox/errors').ValueErrorType;
+let errorTypes: ErrorTypes | undefined;
+function ValueErrorTypes(): ErrorTypes {
+  return (errorTypes ??= (createRequire(import.meta.url)('@sinclair/typebox/errors') as typeof import('@sinclair/typebox/errors')).ValueErrorType);
+}
 
 export interface Problem {
   path: FieldPath;
@@ -28,6 +54,7 @@ export function schemaProblems(errors: Iterable<ValueError>, root: unknown): Pro
 
 function problemsOf(error: ValueError, root: unknown): Problem[] {
   const path = pointerToPath(error.path, root);
+  const ValueErrorType = ValueErrorTypes();
   switch (error.type) {
     case ValueErrorType.ObjectAdditionalProperties:
       return [{ path, message: 'unknown field' }];

@@ -92,7 +92,10 @@ export class SnapshotCache {
    * The last result per sidecar node (the caller keeps one node object per proxy). Its warnings
    * were already returned once, so a reuse returns none.
    */
-  private readonly lastBySidecar = new WeakMap<SidecarNode, { entry: ClassEntry; registry: RegistrySnapshot; peerAuthentications: readonly Resource[]; result: EncodedSnapshot }>();
+  private readonly lastBySidecar = new WeakMap<
+    SidecarNode,
+    { entry: ClassEntry; registry: RegistrySnapshot; peerAuthentications: readonly Resource[]; inbound: InboundText; result: EncodedSnapshot }
+  >();
   /** How many outbound parts were computed (tests, and the bench's curiosity). */
   computed = 0;
 
@@ -114,15 +117,18 @@ export class SnapshotCache {
     // when none of them and the class part changed, the last result stands as it is.
     const peerAuthentications = input.resources.filter((r) => r.kind === 'PeerAuthentication');
     const last = this.lastBySidecar.get(proxy);
-    if (last !== undefined && last.entry === entry && last.registry === input.registry && sameItems(last.peerAuthentications, peerAuthentications)) {
-      return last.result;
-    }
-    const result = this.compose(input, proxy, entry, fresh);
-    this.lastBySidecar.set(proxy, { entry, registry: input.registry, peerAuthentications, result: new TextSnapshot(result.version, result.chunks, [], result.layout) });
+    const inboundSame = last !== undefined && last.registry === input.registry && sameItems(last.peerAuthentications, peerAuthentications);
+    if (inboundSame && last.entry === entry) return last.result;
+    // Only the class part changed (a mesh-wide VirtualService, say): the sidecar's own part stands,
+    // and so do its pieces, which a delta then compares by identity.
+    const inbound = inboundSame ? { ...last.inbound, warnings: [] } : this.inbound(input, proxy);
+    const result = this.compose(inbound, entry, fresh);
+    this.lastBySidecar.set(proxy, { entry, registry: input.registry, peerAuthentications, inbound, result: new TextSnapshot(result.version, result.chunks, [], result.layout) });
     return result;
   }
 
-  private compose(input: CacheInput, proxy: SidecarNode, entry: ClassEntry, fresh: boolean): EncodedSnapshot {
+  /** The sidecar's own part, as text and layout pieces. It reads the registry, the PeerAuthentications and the node only. */
+  private inbound(input: CacheInput, proxy: SidecarNode): InboundText {
     const inbound = sidecarInbound({ resources: input.resources, registry: input.registry, mesh: this.mesh, proxy });
     // composeSidecar's order, written out around the class part's text (sidecar-parts.test.ts
     // checks the result against translate()).
@@ -130,9 +136,19 @@ export class SnapshotCache {
     const listenersPiece = pieceOf(listeners);
     const inboundRoutePiece = pieceOf(inbound.routeConfig ? [inbound.routeConfig] : [], true);
     const inboundClusterPiece = pieceOf(inbound.cluster ? [inbound.cluster] : []);
-    const listenersJson = `[${listenersPiece.entries.map((e) => e.json.toString()).join(',')}]`;
-    const inboundRouteJson = inbound.routeConfig ? `,${inboundRoutePiece.entries[0].json.toString()}` : '';
-    const inboundClusterJson = inbound.cluster ? inboundClusterPiece.entries[0].json.toString() : '';
+    return {
+      listenersPiece,
+      inboundRoutePiece,
+      inboundClusterPiece,
+      listenersJson: `[${listenersPiece.entries.map((e) => e.json.toString()).join(',')}]`,
+      inboundRouteJson: inbound.routeConfig ? `,${inboundRoutePiece.entries[0].json.toString()}` : '',
+      inboundClusterJson: inbound.cluster ? inboundClusterPiece.entries[0].json.toString() : '',
+      warnings: inbound.warnings,
+    };
+  }
+
+  private compose(inbound: InboundText, entry: ClassEntry, fresh: boolean): EncodedSnapshot {
+    const { listenersPiece, inboundRoutePiece, inboundClusterPiece, listenersJson, inboundRouteJson, inboundClusterJson } = inbound;
     const version = createHash('sha256')
       .update(entry.digest)
       .update('\0')
@@ -181,36 +197,59 @@ export class SnapshotCache {
   }
 }
 
+/** A sidecar's own part as text (pieces of the snapshot's JSON) and as layout pieces. */
+interface InboundText {
+  readonly listenersPiece: LayoutPiece;
+  readonly inboundRoutePiece: LayoutPiece;
+  readonly inboundClusterPiece: LayoutPiece;
+  readonly listenersJson: string;
+  /** With its leading comma; '' when none. */
+  readonly inboundRouteJson: string;
+  readonly inboundClusterJson: string;
+  readonly warnings: readonly string[];
+}
+
 /** For composeSidecar's listeners: they do not depend on the outbound part. */
 const EMPTY_OUTBOUND: OutboundPart = { routeConfig: { name: 'outbound', virtualHosts: [] }, clusters: [], warnings: [] };
 
 /**
  * The outbound route table's JSON and its layout piece, each virtual host stringified once: the
  * table's text is put together from the hosts' (it is JSON.stringify's text: a route table has
- * exactly `name` and `virtualHosts`, in that order, else it is stringified as a whole).
+ * exactly `name` and `virtualHosts`, in that order, else it is stringified as a whole and its
+ * hosts are not indexed).
  */
 function routeTablePiece(table: RouteConfig): { json: Buffer; piece: LayoutPiece } {
-  const hosts = table.virtualHosts.map((vh) => ({ name: vh.name, json: Buffer.from(JSON.stringify(vh)) }));
   const keys = Object.keys(table);
-  const json =
-    keys.length === 2 && keys[0] === 'name' && keys[1] === 'virtualHosts'
-      ? Buffer.from(`{"name":${JSON.stringify(table.name)},"virtualHosts":[${hosts.map((h) => h.json.toString()).join(',')}]}`)
-      : Buffer.from(JSON.stringify(table));
-  return { json, piece: { entries: [{ name: table.name, json, virtualHosts: { entries: hosts } }] } };
+  if (keys.length !== 2 || keys[0] !== 'name' || keys[1] !== 'virtualHosts') {
+    const json = Buffer.from(JSON.stringify(table));
+    return { json, piece: { entries: [{ name: table.name, json }] } };
+  }
+  const head = `{"name":${JSON.stringify(table.name)},"virtualHosts":[`;
+  const { json, entries } = joinedWithViews(head, table.virtualHosts, ']}');
+  return { json, piece: { entries: [{ name: table.name, json, virtualHosts: { entries } }] } };
 }
 
 /** The clusters' JSON without the brackets, and a piece whose entries are views into it. */
 function clustersAsPiece(clusters: readonly Cluster[]): { json: Buffer; piece: LayoutPiece } {
-  const texts = clusters.map((c) => JSON.stringify(c));
-  const json = Buffer.from(texts.join(','));
+  const { json, entries } = joinedWithViews('', clusters, '');
+  return { json, piece: { entries } };
+}
+
+/**
+ * head + the items' JSON joined by commas + tail, as one Buffer, and one layout entry per item
+ * whose text is a view into it: no copy per entry, one allocation per part.
+ */
+function joinedWithViews(head: string, items: readonly { name: string }[], tail: string): { json: Buffer; entries: LayoutEntry[] } {
+  const texts = items.map((item) => JSON.stringify(item));
+  const json = Buffer.from(head + texts.join(',') + tail);
   const entries: LayoutEntry[] = [];
-  let offset = 0;
+  let offset = Buffer.byteLength(head);
   for (const [i, text] of texts.entries()) {
     const length = Buffer.byteLength(text);
-    entries.push({ name: clusters[i].name, json: json.subarray(offset, offset + length) });
+    entries.push({ name: items[i].name, json: json.subarray(offset, offset + length) });
     offset += length + 1;
   }
-  return { json, piece: { entries } };
+  return { json, entries };
 }
 
 class TextSnapshot implements EncodedSnapshot {
