@@ -24,7 +24,7 @@ const big = (version: string, changed = -1, extra = 0): Snapshot => ({
 });
 
 /** A raw proxy stream: every message received, and the link to answer on. */
-async function rawProxy(ts: TestServer, pki: TestPki, node: NodeInfo, acceptsDelta: boolean): Promise<{ link: Link; messages: ControlPlaneMessage[] }> {
+async function rawProxy(ts: TestServer, pki: TestPki, node: NodeInfo, acceptsDelta: boolean, held?: { lastVersion: number; heldVersion: number }): Promise<{ link: Link; messages: ControlPlaneMessage[] }> {
   const cert = await pki.issue(WEB);
   const session = await connectSession({
     address: '127.0.0.1',
@@ -37,7 +37,8 @@ async function rawProxy(ts: TestServer, pki: TestPki, node: NodeInfo, acceptsDel
     privateKeyPem: cert.privateKeyPem,
   });
   const messages: ControlPlaneMessage[] = [];
-  const link = await openStream(session, { type: 'hello', node, lastVersion: 0, acceptsDelta }, { onMessage: (_l, m) => void messages.push(m), onClosed() {} }, 2000);
+  const hello = { type: 'hello' as const, node, lastVersion: held?.lastVersion ?? 0, acceptsDelta, ...(held ? { heldVersion: held.heldVersion } : {}) };
+  const link = await openStream(session, hello, { onMessage: (_l, m) => void messages.push(m), onClosed() {} }, 2000);
   return { link, messages };
 }
 
@@ -97,6 +98,76 @@ describe('delta pushes', { timeout: 30_000 }, () => {
       assert.equal(messages.length, messages[3].type === 'delta' ? 5 : 4, 'a NACKed delta brings one whole snapshot, a NACKed whole one nothing');
     } finally {
       await link.close();
+    }
+  });
+
+  it('start a replacing stream when the proxy says it holds what the previous stream sent, else a whole snapshot does', async () => {
+    const node = nodeInfo('raw-resume', WEB);
+    ts.provider.snapshots.set(node.id, big('a'));
+    const first = await rawProxy(ts, pki, node, true);
+    const links = [first.link];
+    try {
+      await waitFor(() => first.messages.length === 1, 'the first snapshot');
+      const v1 = first.messages[0].version;
+      first.link.send({ type: 'ack', version: v1 });
+      ts.provider.snapshots.set(node.id, big('b', 4));
+
+      // A renewal's new stream: it holds v1, which the stream it replaces sent.
+      const second = await rawProxy(ts, pki, node, true, { lastVersion: v1, heldVersion: v1 });
+      links.push(second.link);
+      await waitFor(() => second.messages.length === 1, 'the first message of the second stream');
+      const delta = second.messages[0] as DeltaMessage;
+      assert.equal(delta.type, 'delta');
+      assert.equal(delta.baseVersion, v1);
+      assert.equal(delta.version, v1 + 1);
+      assert.deepEqual(applyDelta(first.messages[0].type === 'snapshot' ? first.messages[0].snapshot : undefined, delta.delta), big('b', 4));
+      second.link.send({ type: 'ack', version: delta.version });
+
+      // A version the server did not send last: a whole snapshot.
+      const third = await rawProxy(ts, pki, node, true, { lastVersion: delta.version, heldVersion: v1 });
+      links.push(third.link);
+      await waitFor(() => third.messages.length === 1, 'the first message of the third stream');
+      assert.equal(third.messages[0].type, 'snapshot');
+      assert.equal(third.messages[0].version, delta.version + 1);
+    } finally {
+      await Promise.all(links.map((l) => l.close()));
+    }
+  });
+
+  it('carry the proxy client across a certificate renewal: the new stream starts with a delta', { timeout: 10_000 }, async () => {
+    // 2 s certificates: renewed about every second, each time on a new stream.
+    const shortLived = await createTestPki(2000);
+    const renewals: { node: string; delta: boolean }[] = [];
+    const own = await startTestServer(shortLived, {
+      log: { ...quietLog, debug: (msg, fields) => void (msg === 'push snapshot' && renewals.push({ node: String(fields?.node), delta: fields?.delta === true })) },
+    });
+    const node = nodeInfo('renewing', WEB);
+    own.provider.snapshots.set(node.id, big('r1'));
+    const certs: string[] = [];
+    const client = connectControlPlane({
+      address: '127.0.0.1',
+      port: own.server.port,
+      trustBundlePem: shortLived.trustBundlePem,
+      bootstrapToken: 'token-web',
+      node,
+      onSnapshot: () => {},
+      onCertificate: (c) => void certs.push(c.serialNumber),
+      log: quietLog,
+    });
+    try {
+      await client.firstSnapshot;
+      await waitFor(() => certs.length >= 2 && renewals.length >= 2, 'a renewal and a push on its stream', 5000);
+      assert.deepEqual(
+        renewals.slice(0, 2).map((r) => r.delta),
+        [false, true],
+        'whole on the first stream, a delta on the renewed one',
+      );
+      await waitFor(() => own.server.status()[0]?.state === 'synced', 'the ACK on the new stream');
+      assert.deepEqual(client.currentSnapshot(), big('r1'));
+    } finally {
+      await client.close();
+      await own.server.close();
+      await shortLived.close();
     }
   });
 

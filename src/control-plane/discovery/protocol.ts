@@ -35,7 +35,10 @@
 //   on this stream. It applies them to the snapshot of that version to make the new snapshot, then
 //   validates and ACKs or NACKs it like any snapshot. A delta whose base is not the version the
 //   proxy holds, or that does not apply, is NACKed; a NACKed delta is answered with a whole snapshot.
-//   A new stream always starts with a whole snapshot.
+//   A new stream starts with a whole snapshot, unless its hello names in `heldVersion` the version
+//   the proxy holds and the control plane still knows it (the stream it replaces sent it): then
+//   with a delta on it. Versions are never reused for one proxy (see lastVersion), so a version
+//   names one snapshot across streams.
 // - Unknown fields and unknown message types are ignored in both directions, so a proxy and a
 //   control plane one version apart keep talking. (The snapshot itself is strict: a field the
 //   proxy does not know is a NACK with the field path, and the last good snapshot keeps serving.)
@@ -112,6 +115,8 @@ const HelloSchema = Type.Object({
   lastVersion: Type.Optional(Type.Integer({ minimum: 0 })),
   /** The proxy understands delta messages. */
   acceptsDelta: Type.Optional(Type.Boolean()),
+  /** The version of the snapshot the proxy holds (last received), a base a delta may build on. */
+  heldVersion: Type.Optional(Version),
 });
 const AckSchema = Type.Object({ type: Type.Literal('ack'), version: Version });
 const NackSchema = Type.Object({ type: Type.Literal('nack'), version: Version, error: Type.String() });

@@ -22,15 +22,13 @@ export class ProxyConnection {
    */
   private lastSentDigest: string | undefined;
   /**
-   * What the proxy holds as the base of the next delta: the layout of the snapshot last sent on
-   * this stream (undefined: send a whole one). Its pieces are shared with the other proxies of its
-   * class, so remembering it costs this proxy's own small pieces only.
+   * What the proxy holds as the base of the next delta: the version and layout of the snapshot
+   * last sent to it (undefined: send a whole one). The layout's pieces are shared with the other
+   * proxies of its class, so remembering it costs this proxy's own small pieces only.
    */
-  private base: SnapshotLayout | undefined;
+  private base: HeldSnapshot | undefined;
   /** Versions above this one were sent as deltas: a NACK of one of them asks for a whole snapshot. */
   private lastFullVersion = 0;
-  private fullPushes = 0;
-  private deltaPushes = 0;
   // Backpressure: while the stream's buffer is full, remember only that a push is owed. The
   // snapshot is computed when the buffer drains, so a slow proxy gets the newest one and the
   // control plane never queues stale versions for it.
@@ -48,8 +46,11 @@ export class ProxyConnection {
     private readonly log: DiscoveryLog,
     /** The proxy's hello said it understands delta messages. */
     private readonly acceptsDelta = false,
+    /** What the proxy holds from its previous stream, when it said so and it is known: the first push may be a delta. */
+    resume?: HeldSnapshot,
   ) {
     this.version = lastVersion;
+    if (acceptsDelta) this.base = resume;
     stream.on('drain', () => {
       this.blocked = false;
       if (this.owed) {
@@ -84,18 +85,17 @@ export class ProxyConnection {
     const delta = this.deltaFor(encoded);
     this.lastSentDigest = encoded.contentVersion;
     this.lastSentVersion = version;
-    this.base = this.acceptsDelta ? encoded.layout : undefined;
+    const base = this.base;
+    this.base = this.acceptsDelta && encoded.layout !== undefined ? { version, layout: encoded.layout } : undefined;
     let head: string;
     let chunks: readonly Uint8Array[];
-    if (delta !== undefined) {
-      head = deltaHead(version, version - 1);
+    if (delta !== undefined && base !== undefined) {
+      head = deltaHead(version, base.version);
       chunks = delta;
-      this.deltaPushes++;
     } else {
       head = snapshotHead(version);
       chunks = encoded.chunks;
       this.lastFullVersion = version;
-      this.fullPushes++;
     }
     this.log.debug('push snapshot', { node: this.node.id, version, delta: delta !== undefined });
     // Piece by piece: shared pieces are written as the same Buffer to every stream (no copy per
@@ -108,20 +108,23 @@ export class ProxyConnection {
     if (!ok) this.blocked = true;
   }
 
-  /** Pushes on this stream so far (whole snapshots, deltas). */
-  get pushes(): { full: number; delta: number } {
-    return { full: this.fullPushes, delta: this.deltaPushes };
+  /**
+   * What the proxy holds if it holds `version`: the base a replacing stream of the same proxy can
+   * start from (a reconnect for a renewed certificate sends a delta, not the whole snapshot).
+   */
+  heldSnapshot(version: number): HeldSnapshot | undefined {
+    return this.base?.version === version ? this.base : undefined;
   }
 
   /**
-   * The delta from the snapshot last sent (version - 1 on this stream) to `encoded`, when the proxy
-   * takes deltas, the base is known and the delta is smaller than the whole snapshot.
+   * The delta from the snapshot last sent to `encoded`, when the proxy takes deltas, the base is
+   * known and the delta is smaller than the whole snapshot.
    */
   private deltaFor(encoded: EncodedSnapshot): readonly Uint8Array[] | undefined {
     if (this.base === undefined || encoded.layout === undefined) return undefined;
     let delta: Uint8Array[] | undefined;
     try {
-      delta = encodeDelta(this.base, encoded.layout);
+      delta = encodeDelta(this.base.layout, encoded.layout);
     } catch (err) {
       this.log.error('cannot compute a delta; sending the whole snapshot', { node: this.node.id, error: (err as Error).message });
       return undefined;
@@ -176,6 +179,12 @@ export class ProxyConnection {
     if (this.lastNack?.version === this.lastSentVersion) return 'nacked';
     return 'pending';
   }
+}
+
+/** A snapshot sent to a proxy: its stream version and its entries. */
+export interface HeldSnapshot {
+  readonly version: number;
+  readonly layout: SnapshotLayout;
 }
 
 /** A provider without its own encoding: serialize once, and take the text's digest as its version. */

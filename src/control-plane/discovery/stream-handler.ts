@@ -89,7 +89,9 @@ function accept(stream: ServerHttp2Stream, hello: HelloMessage, caller: Caller, 
   const socket = stream.session?.socket;
   const peer = socket ? `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}` : '?';
   const lastVersion = Math.max(hello.lastVersion ?? 0, previous?.highestVersion ?? 0);
-  const conn = new ProxyConnection(stream, node, caller, peer, lastVersion, ctx.provider, ctx.log, hello.acceptsDelta === true);
+  // The proxy says which version it holds; if its previous stream sent that one, start from it.
+  const resume = hello.heldVersion !== undefined ? previous?.heldSnapshot(hello.heldVersion) : undefined;
+  const conn = new ProxyConnection(stream, node, caller, peer, lastVersion, ctx.provider, ctx.log, hello.acceptsDelta === true, resume);
   ctx.connections.set(node.id, conn);
   if (previous !== undefined) previous.stream.close(constants.NGHTTP2_NO_ERROR);
   ctx.log.info('proxy connected', { node: node.id, spiffeId: caller.spiffeId, peer, replaced: previous !== undefined });

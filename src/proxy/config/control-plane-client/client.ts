@@ -124,10 +124,10 @@ class Client implements ControlPlaneClient {
   /** Highest version received on any stream: the next stream's hello.lastVersion. */
   private highestVersion = 0;
   /**
-   * The snapshot last received on the live stream, as received (before validation): the base the
-   * control plane's next delta builds on. Not the one applied: deltas follow what was sent.
+   * The snapshot last received, as received (before validation): the base the control plane's
+   * next delta builds on. Not the one applied: deltas follow what was sent.
    */
-  private held: { link: Link; version: number; snapshot: unknown } | undefined;
+  private held: { version: number; snapshot: unknown } | undefined;
   /** The newest snapshot message waiting to be applied; older ones waiting are dropped for it. */
   private next: { link: Link; message: SnapshotMessage } | undefined;
   private applying = false;
@@ -224,7 +224,13 @@ class Client implements ControlPlaneClient {
   private async openLink(cert: WorkloadCertificate): Promise<Link> {
     const session = await connectSession(this.sessionOptions(cert));
     keepAlive(session, this.opts.keepaliveMs ?? 15_000, 5000);
-    const hello = { type: 'hello' as const, node: this.opts.node, lastVersion: this.highestVersion, acceptsDelta: true };
+    const hello = {
+      type: 'hello' as const,
+      node: this.opts.node,
+      lastVersion: this.highestVersion,
+      acceptsDelta: true,
+      ...(this.held !== undefined ? { heldVersion: this.held.version } : {}),
+    };
     const link = await openStream(
       session,
       hello,
@@ -356,9 +362,11 @@ class Client implements ControlPlaneClient {
     this.highestVersion = Math.max(this.highestVersion, received.version);
     let message: SnapshotMessage;
     if (received.type === 'delta') {
-      const held = this.held?.link === link ? this.held : undefined;
+      // By version, whichever stream brought it: versions are never reused for one proxy, and a
+      // new stream may start with a delta on what the one it replaces sent (hello.heldVersion).
+      const held = this.held;
       if (held?.version !== received.baseVersion) {
-        const holds = held === undefined ? 'no snapshot from this stream' : `version ${held.version}`;
+        const holds = held === undefined ? 'no snapshot' : `version ${held.version}`;
         link.send(this.nack(received.version, new Error(`delta on version ${received.baseVersion}, but this proxy holds ${holds}`)));
         return;
       }
@@ -371,7 +379,7 @@ class Client implements ControlPlaneClient {
     } else {
       message = received;
     }
-    this.held = { link, version: message.version, snapshot: message.snapshot };
+    this.held = { version: message.version, snapshot: message.snapshot };
     this.next = { link, message };
     if (!this.applying) void this.applyQueued();
   }
