@@ -72,10 +72,12 @@ describe('the live CA', () => {
 
     // The overlap ends: the old root leaves the bundle, the state directory and the listener.
     const deadline = Date.now() + 10_000;
-    while (live.status().roots.length > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // The status and the pushed credentials change in separate steps: wait for both.
+    const bundleRoots = (): number => certificatesOf(credentials[credentials.length - 1].trustBundlePem).length;
+    while ((live.status().roots.length > 1 || bundleRoots() > 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     assert.deepEqual(live.status().roots.map((r) => r.fingerprint), [result.newRoot.fingerprint]);
     assert.equal(live.status().overlapEndsAt, undefined);
-    assert.equal(certificatesOf(credentials[credentials.length - 1].trustBundlePem).length, 1);
+    assert.equal(bundleRoots(), 1);
     while (certificatesOf(await readFile(trustBundleFile(dir), 'utf8')).length > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     assert.equal(certificatesOf(await readFile(trustBundleFile(dir), 'utf8')).length, 1);
     assert.deepEqual(JSON.parse(await readFile(retiredRootsPath(dir), 'utf8')), { retiredRoots: [] });

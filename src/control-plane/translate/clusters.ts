@@ -36,6 +36,11 @@ export function inboundClusterName(port: number): string {
 
 export class ClusterSet {
   private readonly requests = new Map<string, Request>();
+  /**
+   * Told of every outbound (and missing) cluster asked for, with its http2 flag: the snapshot
+   * cache records which clusters each virtual host needs (cache/outbound-update.ts).
+   */
+  onRequest: ((name: string, http2: boolean) => void) | undefined;
 
   constructor(
     private readonly registry: RegistrySnapshot,
@@ -47,10 +52,17 @@ export class ClusterSet {
   /** A cluster of a known service. `http2`: a gRPC route sends there, so speak HTTP/2 whatever the port says. */
   outbound(service: CatalogService, port: number, subset: string | undefined, http2 = false): string {
     const name = outboundClusterName(port, subset, service.fqdn);
+    this.onRequest?.(name, http2);
     const known = this.requests.get(name);
     if (known?.kind === 'outbound') known.http2 ||= http2;
     else this.requests.set(name, { kind: 'outbound', service, port, subset, http2 });
     return name;
+  }
+
+  /** Speak HTTP/2 to a cluster already asked for (a route elsewhere sends gRPC there). */
+  requireHttp2(name: string): void {
+    const known = this.requests.get(name);
+    if (known?.kind === 'outbound') known.http2 = true;
   }
 
   /**
@@ -60,6 +72,7 @@ export class ClusterSet {
    */
   missing(host: string, port: number, subset: string | undefined): string {
     const name = outboundClusterName(port, subset, host);
+    this.onRequest?.(name, false);
     if (!this.requests.has(name)) this.requests.set(name, { kind: 'missing' });
     return name;
   }

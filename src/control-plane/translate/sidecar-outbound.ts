@@ -43,6 +43,22 @@ export function outboundListener(node: SidecarNode): Listener {
 }
 
 export function outboundRouteConfig(ctx: Context, node: SidecarNode): RouteConfig {
+  const virtualHosts: VirtualHost[] = [];
+  for (const h of outboundVirtualHosts(ctx, node, () => true)) if (h.host !== undefined) virtualHosts.push(h.host);
+  return { name: OUTBOUND_ROUTE_CONFIG, virtualHosts };
+}
+
+/**
+ * The outbound table's virtual hosts in order, each with the clusters its routes asked for
+ * (name → http2). `compute(service)` false: the service's virtual hosts are named only (`host`
+ * undefined), their routes not computed, for a caller that holds them from an earlier run
+ * (cache/outbound-update.ts). Alias hosts are always computed (few).
+ */
+export function outboundVirtualHosts(
+  ctx: Context,
+  node: SidecarNode,
+  compute: (service: CatalogService) => boolean,
+): { name: string; host: VirtualHost | undefined; clusters: Map<string, boolean> }[] {
   const candidates: Candidate[] = ctx.index.virtualServices
     .map(({ resource: vs }) => ({ vs, rank: exportRank(vs.spec.exportTo, vs.metadata.namespace, node.namespace) }))
     .filter((c): c is { vs: VirtualService; rank: 0 | 1 | 2 } => c.rank !== undefined && boundGateways(c.vs.spec.gateways, c.vs.metadata.namespace).includes('mesh'))
@@ -52,23 +68,38 @@ export function outboundRouteConfig(ctx: Context, node: SidecarNode): RouteConfi
 
   const hosts = indexHosts(candidates);
   const claims = new DomainClaims(OUTBOUND_ROUTE_CONFIG, ctx.warnings);
-  const virtualHosts: VirtualHost[] = [];
+  const out: { name: string; host: VirtualHost | undefined; clusters: Map<string, boolean> }[] = [];
+  const computed = (name: string, domains: string[], routes: () => Route[]) => {
+    const clusters = new Map<string, boolean>();
+    const outer = ctx.clusters.onRequest;
+    ctx.clusters.onRequest = (cluster, http2) => {
+      clusters.set(cluster, (clusters.get(cluster) ?? false) || http2);
+      outer?.(cluster, http2);
+    };
+    try {
+      out.push({ name, host: { name, domains, routes: routes() }, clusters });
+    } finally {
+      ctx.clusters.onRequest = outer;
+    }
+  };
   for (const service of ctx.catalog.services) {
     const ports = service.ports.filter((p) => p.kind !== 'tcp');
     const portless = ports.find((p) => p.port === 80) ?? ports[0];
+    const wanted = compute(service);
     for (const port of ports) {
       const name = `${service.fqdn}:${port.port}`;
       const domains = claims.claim(name, serviceDomains(service, port.port, port === portless, node.namespace));
       if (domains.length === 0) continue;
-      virtualHosts.push({ name, domains, routes: serviceRoutes(ctx, hosts, service, port) });
+      if (wanted) computed(name, domains, () => serviceRoutes(ctx, hosts, service, port));
+      else out.push({ name, host: undefined, clusters: new Map() });
     }
   }
   for (const alias of aliasHosts(ctx, candidates)) {
     const domains = claims.claim(alias.host, [alias.host]);
     if (domains.length === 0) continue;
-    virtualHosts.push({ name: alias.host, domains, routes: virtualServiceRoutes(ctx, alias.vs, { port: undefined, gateways: MESH }) });
+    computed(alias.host, domains, () => virtualServiceRoutes(ctx, alias.vs, { port: undefined, gateways: MESH }));
   }
-  return { name: OUTBOUND_ROUTE_CONFIG, virtualHosts };
+  return out;
 }
 
 /**

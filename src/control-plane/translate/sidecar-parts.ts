@@ -10,9 +10,9 @@
 // them together into exactly the snapshot translate() returns (sidecar-parts.test.ts checks
 // that on every testdata case), except `version`, which the caller computes (see cache/).
 import type { Resource } from '../../api/kinds.js';
-import type { Cluster, Listener, RouteConfig, Snapshot } from '../../model/snapshot.js';
+import type { Cluster, Listener, RouteConfig, Snapshot, VirtualHost } from '../../model/snapshot.js';
 import type { RegistrySnapshot } from '../registry/types.js';
-import { Catalog } from './catalog.js';
+import { Catalog, type CatalogService } from './catalog.js';
 import { ClusterSet } from './clusters.js';
 import { createContext, type Context } from './context.js';
 import { DestinationRules } from './destination-rules.js';
@@ -20,7 +20,7 @@ import { MeshTls } from './mesh-tls.js';
 import { PeerAuthentications } from './peer-authentication.js';
 import { indexResources } from './resources.js';
 import { inboundParts } from './sidecar-inbound.js';
-import { outboundListener, outboundRouteConfig } from './sidecar-outbound.js';
+import { outboundListener, outboundRouteConfig, outboundVirtualHosts } from './sidecar-outbound.js';
 import type { MeshSettings, SidecarNode } from './types.js';
 import { isVisible } from './visibility.js';
 import { Warnings } from './warnings.js';
@@ -57,6 +57,38 @@ export function sidecarOutbound(input: OutboundInput): OutboundPart {
   const ctx = createContext({ resources: input.resources, registry: input.registry, mesh: input.mesh, proxy: node });
   const routeConfig = outboundRouteConfig(ctx, node);
   return { routeConfig, clusters: ctx.clusters.build(), warnings: ctx.warnings.list() };
+}
+
+/** One virtual host of the outbound table, with the clusters (name → http2) its routes ask for. */
+export interface OutboundHost {
+  readonly name: string;
+  /** undefined: not computed (the caller holds it from an earlier run). */
+  readonly host: VirtualHost | undefined;
+  readonly clusters: ReadonlyMap<string, boolean>;
+}
+
+/**
+ * The outbound part by virtual host, computing the routes of the services `compute` accepts
+ * only (cache/outbound-update.ts puts the rest together from an earlier run). With every service
+ * computed, `hosts` and `clusters(new Set())` are exactly sidecarOutbound()'s table and clusters.
+ * `clusters(http2Also)`: the clusters the computed hosts ask for, those named in `http2Also`
+ * spoken to in HTTP/2 (a host not computed sends gRPC there).
+ */
+export function sidecarOutboundHosts(
+  input: OutboundInput,
+  compute: (service: CatalogService) => boolean,
+): { hosts: OutboundHost[]; clusters: (http2Also: ReadonlySet<string>) => Cluster[]; warnings: () => string[] } {
+  const node: SidecarNode = { kind: 'sidecar', workloadId: '', namespace: input.namespace, labels: input.labels, ports: { outbound: 1, inbound: 1 } };
+  const ctx = createContext({ resources: input.resources, registry: input.registry, mesh: input.mesh, proxy: node });
+  const hosts = outboundVirtualHosts(ctx, node, compute);
+  return {
+    hosts,
+    clusters: (http2Also) => {
+      for (const name of http2Also) ctx.clusters.requireHttp2(name);
+      return ctx.clusters.build();
+    },
+    warnings: () => ctx.warnings.list(),
+  };
 }
 
 /** The inbound part of one sidecar. */

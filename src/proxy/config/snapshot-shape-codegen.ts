@@ -8,11 +8,14 @@
 // snapshot-shape.test.ts fails while the generated file is out of date.
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { join, sep } from 'node:path';
 import { TypeCompiler } from '@sinclair/typebox/compiler';
 import { SnapshotSchema } from '../../model/snapshot.js';
 import { schemaToJson } from './schema-json.js';
 
-export const GENERATED_FILE = fileURLToPath(new URL('./snapshot-shape.generated.ts', import.meta.url));
+// The TypeScript source, whether this runs from src/ (tsx) or from the compiled dist/src/.
+const HERE = fileURLToPath(new URL('.', import.meta.url));
+export const GENERATED_FILE = join(HERE.replace(/[\\/]dist[\\/]src[\\/]/, `${sep}src${sep}`), 'snapshot-shape.generated.ts');
 
 /** The generated module's text. */
 export function snapshotShapeModule(): string {

@@ -27,11 +27,14 @@
 // therefore differs from translate().snapshot.version for the same content.
 import { createHash } from 'node:crypto';
 import type { Resource } from '../../../api/kinds.js';
-import type { Cluster, RouteConfig, Snapshot } from '../../../model/snapshot.js';
+import type { Snapshot } from '../../../model/snapshot.js';
 import { layoutOf, pieceOf, type LayoutEntry, type LayoutPiece, type SnapshotLayout } from '../../discovery/layout.js';
 import type { RegistrySnapshot } from '../../registry/types.js';
-import { composeSidecar, outboundLabelKeys, resourcesVisibleFrom, sidecarInbound, sidecarOutbound, type OutboundPart } from '../sidecar-parts.js';
+import { compare } from '../order.js';
+import { OUTBOUND_ROUTE_CONFIG } from '../sidecar-outbound.js';
+import { composeSidecar, outboundLabelKeys, resourcesVisibleFrom, sidecarInbound, sidecarOutboundHosts, type OutboundPart } from '../sidecar-parts.js';
 import { translate } from '../translate.js';
+import { changedHosts } from './outbound-attribution.js';
 import type { GatewayCredential, MeshSettings, ProxyNode, SidecarNode } from '../types.js';
 
 /**
@@ -81,6 +84,8 @@ interface ClassEntry {
   readonly routePiece: LayoutPiece;
   /** part.clusters as a layout piece: views into clustersJson, no copies. */
   readonly clustersPiece: LayoutPiece;
+  /** The clusters each virtual host's routes name (name → http2), for the next change's update. */
+  readonly hostClusters: ReadonlyMap<string, ReadonlyMap<string, boolean>>;
 }
 
 /** Classes kept at most; a mesh has one per namespace (times selector label combinations). */
@@ -98,6 +103,8 @@ export class SnapshotCache {
   >();
   /** How many outbound parts were computed (tests, and the bench's curiosity). */
   computed = 0;
+  /** How many of those were updates of an earlier part, only the changed hosts computed. */
+  updated = 0;
 
   constructor(private readonly mesh: MeshSettings) {}
 
@@ -183,18 +190,89 @@ export class SnapshotCache {
     if (known !== undefined && known.registry === registry && sameItems(known.visible, visible)) return { entry: known, fresh: false };
 
     this.computed++;
-    // Every resource, not only the visible ones: translate's own input, so ages (order) and all
-    // are exactly what translate() would see.
-    const part = sidecarOutbound({ resources, registry, mesh: this.mesh, namespace: proxy.namespace, labels });
-    const { json: routeConfigJson, piece: routePiece } = routeTablePiece(part.routeConfig);
-    const { json: clustersJson, piece: clustersPiece } = clustersAsPiece(part.clusters);
-    const digest = createHash('sha256').update(routeConfigJson).update('\0').update(clustersJson).digest('hex');
-    const entry: ClassEntry = { registry, visible, warnings: part.warnings, routeConfigJson, clustersJson, digest, routePiece, clustersPiece };
+    // A change of VirtualServices that names its hosts: only those hosts' virtual hosts (and the
+    // clusters they name) are computed again (outbound-attribution.ts says why that is enough).
+    const hosts = known !== undefined && known.registry === registry ? changedHosts(known.visible, visible) : 'all';
+    const entry = (hosts !== 'all' && known !== undefined ? this.update(known, hosts, resources, registry, proxy.namespace, labels, visible) : undefined) ??
+      this.compute(resources, registry, proxy.namespace, labels, visible);
     this.classes.delete(key);
     this.classes.set(key, entry);
     if (this.classes.size > MAX_CLASSES) this.classes.delete(this.classes.keys().next().value as string);
     return { entry, fresh: true };
   }
+
+  /** The class part from scratch. */
+  private compute(resources: readonly Resource[], registry: RegistrySnapshot, namespace: string, labels: Record<string, string>, visible: readonly Resource[]): ClassEntry {
+    // Every resource, not only the visible ones: translate's own input, so ages (order) and all
+    // are exactly what translate() would see.
+    const part = sidecarOutboundHosts({ resources, registry, mesh: this.mesh, namespace, labels }, () => true);
+    const virtualHosts = part.hosts.map((h) => ({ name: h.name, text: JSON.stringify(h.host) }));
+    const clusters = part.clusters(new Set()).map((c) => ({ name: c.name, text: JSON.stringify(c) }));
+    return entryOf(registry, visible, part.warnings(), virtualHosts, clusters, new Map(part.hosts.map((h) => [h.name, h.clusters])));
+  }
+
+  /**
+   * The class part from `known` after a change that can concern the virtual hosts of `hosts`
+   * only: those are computed, every other virtual host and cluster keeps its text. undefined when
+   * the earlier run does not hold what is needed (then the caller computes it all).
+   */
+  private update(
+    known: ClassEntry,
+    hosts: ReadonlySet<string>,
+    resources: readonly Resource[],
+    registry: RegistrySnapshot,
+    namespace: string,
+    labels: Record<string, string>,
+    visible: readonly Resource[],
+  ): ClassEntry | undefined {
+    const part = sidecarOutboundHosts({ resources, registry, mesh: this.mesh, namespace, labels }, (service) => service.hostnames.some((h) => hosts.has(h)));
+    const oldHosts = new Map(known.routePiece.entries[0]?.virtualHosts?.entries.map((e) => [e.name, e.json]) ?? []);
+    const oldClusters = new Map(known.clustersPiece.entries.map((e) => [e.name, e.json]));
+    const hostClusters = new Map<string, ReadonlyMap<string, boolean>>();
+    const http2Elsewhere = new Set<string>();
+    const named = new Set<string>();
+    for (const h of part.hosts) {
+      const clusters = h.host !== undefined ? h.clusters : known.hostClusters.get(h.name);
+      if (clusters === undefined || (h.host === undefined && !oldHosts.has(h.name))) return undefined;
+      hostClusters.set(h.name, clusters);
+      for (const [name, http2] of clusters) {
+        named.add(name);
+        if (h.host === undefined && http2) http2Elsewhere.add(name);
+      }
+    }
+    const built = new Map(part.clusters(http2Elsewhere).map((c) => [c.name, c]));
+    const clusters: { name: string; text: string | Buffer }[] = [];
+    for (const name of [...named].sort(compare)) {
+      const cluster = built.get(name);
+      const text = cluster !== undefined ? JSON.stringify(cluster) : oldClusters.get(name);
+      if (text === undefined) return undefined;
+      clusters.push({ name, text });
+    }
+    const virtualHosts = part.hosts.map((h) => ({ name: h.name, text: h.host !== undefined ? JSON.stringify(h.host) : (oldHosts.get(h.name) as Buffer) }));
+    this.updated++;
+    return entryOf(registry, visible, part.warnings(), virtualHosts, clusters, hostClusters);
+  }
+}
+
+/** A class entry from its virtual hosts' and clusters' JSON text, in the table's order. */
+function entryOf(
+  registry: RegistrySnapshot,
+  visible: readonly Resource[],
+  warnings: readonly string[],
+  virtualHosts: readonly Named[],
+  clusters: readonly Named[],
+  hostClusters: ReadonlyMap<string, ReadonlyMap<string, boolean>>,
+): ClassEntry {
+  const { json: routeConfigJson, piece: routePiece } = routeTablePiece(virtualHosts);
+  const { json: clustersJson, entries } = joinedWithViews('', clusters, '');
+  const digest = createHash('sha256').update(routeConfigJson).update('\0').update(clustersJson).digest('hex');
+  return { registry, visible, warnings, routeConfigJson, clustersJson, digest, routePiece, clustersPiece: { entries }, hostClusters };
+}
+
+/** An entry's name and JSON text. */
+interface Named {
+  readonly name: string;
+  readonly text: string | Buffer;
 }
 
 /** A sidecar's own part as text (pieces of the snapshot's JSON) and as layout pieces. */
@@ -213,44 +291,38 @@ interface InboundText {
 const EMPTY_OUTBOUND: OutboundPart = { routeConfig: { name: 'outbound', virtualHosts: [] }, clusters: [], warnings: [] };
 
 /**
- * The outbound route table's JSON and its layout piece, each virtual host stringified once: the
- * table's text is put together from the hosts' (it is JSON.stringify's text: a route table has
- * exactly `name` and `virtualHosts`, in that order, else it is stringified as a whole and its
- * hosts are not indexed).
+ * The outbound route table's JSON (JSON.stringify's text of `{name: 'outbound', virtualHosts}`)
+ * and its layout piece with the virtual hosts indexed.
  */
-function routeTablePiece(table: RouteConfig): { json: Buffer; piece: LayoutPiece } {
-  const keys = Object.keys(table);
-  if (keys.length !== 2 || keys[0] !== 'name' || keys[1] !== 'virtualHosts') {
-    const json = Buffer.from(JSON.stringify(table));
-    return { json, piece: { entries: [{ name: table.name, json }] } };
-  }
-  const head = `{"name":${JSON.stringify(table.name)},"virtualHosts":[`;
-  const { json, entries } = joinedWithViews(head, table.virtualHosts, ']}');
-  return { json, piece: { entries: [{ name: table.name, json, virtualHosts: { entries } }] } };
-}
-
-/** The clusters' JSON without the brackets, and a piece whose entries are views into it. */
-function clustersAsPiece(clusters: readonly Cluster[]): { json: Buffer; piece: LayoutPiece } {
-  const { json, entries } = joinedWithViews('', clusters, '');
-  return { json, piece: { entries } };
+function routeTablePiece(virtualHosts: readonly Named[]): { json: Buffer; piece: LayoutPiece } {
+  const name = OUTBOUND_ROUTE_CONFIG;
+  const { json, entries } = joinedWithViews(`{"name":${JSON.stringify(name)},"virtualHosts":[`, virtualHosts, ']}');
+  return { json, piece: { entries: [{ name, json, virtualHosts: { entries } }] } };
 }
 
 /**
  * head + the items' JSON joined by commas + tail, as one Buffer, and one layout entry per item
  * whose text is a view into it: no copy per entry, one allocation per part.
  */
-function joinedWithViews(head: string, items: readonly { name: string }[], tail: string): { json: Buffer; entries: LayoutEntry[] } {
-  const texts = items.map((item) => JSON.stringify(item));
-  const json = Buffer.from(head + texts.join(',') + tail);
+function joinedWithViews(head: string, items: readonly Named[], tail: string): { json: Buffer; entries: LayoutEntry[] } {
+  const texts = items.map((item) => (typeof item.text === 'string' ? Buffer.from(item.text) : item.text));
+  const parts: Buffer[] = [Buffer.from(head)];
+  for (const [i, text] of texts.entries()) {
+    if (i > 0) parts.push(COMMA);
+    parts.push(text);
+  }
+  parts.push(Buffer.from(tail));
+  const json = Buffer.concat(parts);
   const entries: LayoutEntry[] = [];
   let offset = Buffer.byteLength(head);
   for (const [i, text] of texts.entries()) {
-    const length = Buffer.byteLength(text);
-    entries.push({ name: items[i].name, json: json.subarray(offset, offset + length) });
-    offset += length + 1;
+    entries.push({ name: items[i].name, json: json.subarray(offset, offset + text.length) });
+    offset += text.length + 1;
   }
   return { json, entries };
 }
+
+const COMMA = Buffer.from(',');
 
 class TextSnapshot implements EncodedSnapshot {
   constructor(
