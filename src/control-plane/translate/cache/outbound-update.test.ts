@@ -21,6 +21,8 @@ const EXTRA = parseResources(
     'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: alias, namespace: default}\nspec:\n  hosts: [shop.example.com]\n  http: [{route: [{destination: {host: productpage}}]}]\n',
     'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: ledger-private, namespace: other}\nspec:\n  hosts: [ledger]\n  exportTo: ["."]\n  http: [{timeout: 2s, route: [{destination: {host: ledger, port: {number: 9090}}}]}]\n',
     'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: wild, namespace: default}\nspec:\n  hosts: ["*.default.svc.cluster.local"]\n  http: [{timeout: 1s, route: [{destination: {host: reviews}}]}]\n',
+    'apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: greeter-to-echo, namespace: default}\nspec:\n  parentRefs: [{group: "", kind: Service, name: greeter}]\n  rules: [{backendRefs: [{name: echo, port: 8080}]}]\n',
+    'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: ratings-to-echo, namespace: default}\nspec:\n  hosts: [ratings]\n  http: [{route: [{destination: {host: echo, port: {number: 8080}}}]}]\n',
   ].join('---\n'),
   'extra.yaml',
 );
@@ -92,6 +94,21 @@ describe('incremental outbound parts equal translate()', () => {
       assert.ok(cache.updated > 20, `updated in place ${cache.updated} times of ${cache.computed}`);
     });
   }
+});
+
+describe('incremental outbound parts: a cluster shared with a host not recomputed', () => {
+  it('keeps HTTP/2 that a gRPC route of another host asks for', () => {
+    const registry = meshRegistry();
+    const [grpcRoute, toEcho] = EXTRA.slice(5);
+    const proxy = sidecarOf(registry, 'productpage-v1-0');
+    const cache = new SnapshotCache(MESH);
+    cache.snapshot({ resources: [grpcRoute], registry, proxy });
+    const got = cache.snapshot({ resources: [grpcRoute, toEcho], registry, proxy });
+    assert.equal(cache.updated, 1);
+    const expected = translate({ resources: [grpcRoute, toEcho], registry, mesh: MESH, proxy }).snapshot;
+    assert.deepEqual(withoutVersion(got.snapshot), withoutVersion(expected));
+    assert.equal(got.snapshot.clusters?.find((c) => c.name === 'outbound|8080||echo.default.svc.cluster.local')?.protocol, 'http2');
+  });
 });
 
 describe('changedHosts', () => {

@@ -21,6 +21,13 @@
 // sidecar-parts.test.ts checks on every testdata case that composing the parts gives translate()'s
 // snapshot, and that dropping invisible resources changes nothing.
 //
+// When a class's part must change, it is not always computed whole: a change of VirtualServices
+// that names its hosts (outbound-attribution.ts, which says why that attribution is sound)
+// recomputes only those hosts' virtual hosts and the clusters they name, and reuses the JSON text
+// of every other virtual host and cluster from the class's last part. At 1,000 services that
+// turns a mesh-wide VirtualService from ~40 ms per namespace into a few (outbound-update.test.ts
+// compares the result with translate() along random sequences of single-resource changes).
+//
 // The version is a content hash like translate()'s, with the same properties (same content, same
 // version, on any control plane; any change, a new one), but hashed over the class part's digest
 // and the sidecar's own parts, so a push does not re-hash megabytes per sidecar. Its value
