@@ -47,7 +47,7 @@ export function nodeInfo(p) {
  * DestinationRule of one service exported only to its own namespace (exportTo: ["."]): it
  * changes the snapshots of that namespace's proxies and nobody else's. A mesh-wide change is a
  * VirtualService visible everywhere (the default exportTo): every proxy routes to that service,
- * so every snapshot changes.
+ * so every snapshot changes; mesh-wide changes alternate a VirtualService and a DestinationRule.
  */
 export function changes(topo, { scoped, global }) {
   const out = [];
@@ -73,14 +73,25 @@ export function changes(topo, { scoped, global }) {
     out.push({ kind: 'scoped', label: `${resource.kind} ${s.namespace}/${s.name} (exportTo .)`, resource, affected: { namespace: s.namespace } });
   }
   for (let i = 0; i < global; i++) {
+    // Alternate the two kinds users change most: a VirtualService (routing) and a DestinationRule
+    // (traffic policy), both visible everywhere. The control plane updates the two differently.
     const s = topo.services[0];
-    const resource = {
-      apiVersion: 'networking.istio.io/v1',
-      kind: 'VirtualService',
-      metadata: { name: `${s.name}-mesh-wide`, namespace: s.namespace },
-      spec: { hosts: [s.name], http: [{ timeout: `${10 + i}s`, route: [{ destination: { host: s.name } }] }] },
-    };
-    out.push({ kind: 'mesh-wide', label: `VirtualService ${s.namespace}/${s.name} (every namespace)`, resource, affected: 'all' });
+    const meta = { name: `${s.name}-mesh-wide`, namespace: s.namespace };
+    const resource =
+      i % 2 === 0
+        ? {
+            apiVersion: 'networking.istio.io/v1',
+            kind: 'VirtualService',
+            metadata: meta,
+            spec: { hosts: [s.name], http: [{ timeout: `${10 + i}s`, route: [{ destination: { host: s.name } }] }] },
+          }
+        : {
+            apiVersion: 'networking.istio.io/v1',
+            kind: 'DestinationRule',
+            metadata: meta,
+            spec: { host: s.name, trafficPolicy: { connectionPool: { http: { http1MaxPendingRequests: 500 + i } } } },
+          };
+    out.push({ kind: 'mesh-wide', label: `${resource.kind} ${s.namespace}/${s.name} (every namespace)`, resource, affected: 'all' });
   }
   return out;
 }
