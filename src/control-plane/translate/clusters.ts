@@ -59,6 +59,15 @@ export class ClusterSet {
     return name;
   }
 
+  /**
+   * The service a cluster asked for by outbound() belongs to (undefined for missing and inbound
+   * ones): the snapshot cache records it to know which clusters a DestinationRule's host concerns.
+   */
+  serviceOf(name: string): CatalogService | undefined {
+    const known = this.requests.get(name);
+    return known?.kind === 'outbound' ? known.service : undefined;
+  }
+
   /** Speak HTTP/2 to a cluster already asked for (a route elsewhere sends gRPC there). */
   requireHttp2(name: string): void {
     const known = this.requests.get(name);

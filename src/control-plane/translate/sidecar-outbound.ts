@@ -58,7 +58,7 @@ export function outboundVirtualHosts(
   ctx: Context,
   node: SidecarNode,
   compute: (service: CatalogService) => boolean,
-): { name: string; host: VirtualHost | undefined; clusters: Map<string, boolean> }[] {
+): { name: string; host: VirtualHost | undefined; clusters: Map<string, boolean>; service?: CatalogService }[] {
   const candidates: Candidate[] = ctx.index.virtualServices
     .map(({ resource: vs }) => ({ vs, rank: exportRank(vs.spec.exportTo, vs.metadata.namespace, node.namespace) }))
     .filter((c): c is { vs: VirtualService; rank: 0 | 1 | 2 } => c.rank !== undefined && boundGateways(c.vs.spec.gateways, c.vs.metadata.namespace).includes('mesh'))
@@ -68,8 +68,8 @@ export function outboundVirtualHosts(
 
   const hosts = indexHosts(candidates);
   const claims = new DomainClaims(OUTBOUND_ROUTE_CONFIG, ctx.warnings);
-  const out: { name: string; host: VirtualHost | undefined; clusters: Map<string, boolean> }[] = [];
-  const computed = (name: string, domains: string[], routes: () => Route[]) => {
+  const out: { name: string; host: VirtualHost | undefined; clusters: Map<string, boolean>; service?: CatalogService }[] = [];
+  const computed = (name: string, domains: string[], routes: () => Route[], service?: CatalogService) => {
     const clusters = new Map<string, boolean>();
     const outer = ctx.clusters.onRequest;
     ctx.clusters.onRequest = (cluster, http2) => {
@@ -77,7 +77,7 @@ export function outboundVirtualHosts(
       outer?.(cluster, http2);
     };
     try {
-      out.push({ name, host: { name, domains, routes: routes() }, clusters });
+      out.push({ name, host: { name, domains, routes: routes() }, clusters, ...(service ? { service } : {}) });
     } finally {
       ctx.clusters.onRequest = outer;
     }
@@ -90,8 +90,8 @@ export function outboundVirtualHosts(
       const name = `${service.fqdn}:${port.port}`;
       const domains = claims.claim(name, serviceDomains(service, port.port, port === portless, node.namespace));
       if (domains.length === 0) continue;
-      if (wanted) computed(name, domains, () => serviceRoutes(ctx, hosts, service, port));
-      else out.push({ name, host: undefined, clusters: new Map() });
+      if (wanted) computed(name, domains, () => serviceRoutes(ctx, hosts, service, port), service);
+      else out.push({ name, host: undefined, clusters: new Map(), service });
     }
   }
   for (const alias of aliasHosts(ctx, candidates)) {

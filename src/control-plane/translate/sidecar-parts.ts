@@ -65,6 +65,8 @@ export interface OutboundHost {
   /** undefined: not computed (the caller holds it from an earlier run). */
   readonly host: VirtualHost | undefined;
   readonly clusters: ReadonlyMap<string, boolean>;
+  /** The service whose port this virtual host is; undefined for an alias host. */
+  readonly service?: CatalogService;
 }
 
 /**
@@ -72,12 +74,18 @@ export interface OutboundHost {
  * only (cache/outbound-update.ts puts the rest together from an earlier run). With every service
  * computed, `hosts` and `clusters(new Set())` are exactly sidecarOutbound()'s table and clusters.
  * `clusters(http2Also)`: the clusters the computed hosts ask for, those named in `http2Also`
- * spoken to in HTTP/2 (a host not computed sends gRPC there).
+ * spoken to in HTTP/2 (a host not computed sends gRPC there). `serviceOf(cluster)`: the service
+ * a cluster the computed hosts ask for belongs to (undefined for a destination nothing defines).
  */
 export function sidecarOutboundHosts(
   input: OutboundInput,
   compute: (service: CatalogService) => boolean,
-): { hosts: OutboundHost[]; clusters: (http2Also: ReadonlySet<string>) => Cluster[]; warnings: () => string[] } {
+): {
+  hosts: OutboundHost[];
+  clusters: (http2Also: ReadonlySet<string>) => Cluster[];
+  serviceOf: (cluster: string) => CatalogService | undefined;
+  warnings: () => string[];
+} {
   const node: SidecarNode = { kind: 'sidecar', workloadId: '', namespace: input.namespace, labels: input.labels, ports: { outbound: 1, inbound: 1 } };
   const ctx = createContext({ resources: input.resources, registry: input.registry, mesh: input.mesh, proxy: node });
   const hosts = outboundVirtualHosts(ctx, node, compute);
@@ -87,6 +95,7 @@ export function sidecarOutboundHosts(
       for (const name of http2Also) ctx.clusters.requireHttp2(name);
       return ctx.clusters.build();
     },
+    serviceOf: (cluster) => ctx.clusters.serviceOf(cluster),
     warnings: () => ctx.warnings.list(),
   };
 }

@@ -1,17 +1,20 @@
 // The snapshot cache's incremental outbound part (outbound-attribution.ts, snapshot-cache.ts
 // update): along random sequences of single-resource changes (add, remove, replace in place or
-// re-applied at the end, exportTo changed) over the translate testdata and a few VirtualServices
-// written here (gRPC, mirrors, aliases, short and long hosts), every sidecar's snapshot from the
-// cache is deep-equal to translate()'s, and its text is JSON.stringify's of it.
+// re-applied at the end, exportTo changed, a DestinationRule's subsets or traffic policy
+// changed) over the translate testdata and a few VirtualServices and DestinationRules written
+// here (gRPC, mirrors, aliases, short and long hosts; rules in the client's, the service's and
+// the root namespace, private ones, a wildcard host, a workloadSelector), every sidecar's
+// snapshot from the cache is deep-equal to translate()'s, and its text is JSON.stringify's of it.
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import type { DestinationRule } from '../../../api/destination-rule.js';
 import type { Resource } from '../../../api/kinds.js';
 import { parseResources } from '../../../api/load.js';
 import type { Snapshot } from '../../../model/snapshot.js';
 import { loadResources, MESH, meshRegistry, sidecarOf, testdataDir } from '../testing.js';
 import { translate } from '../translate.js';
-import { changedHosts } from './outbound-attribution.js';
+import { changedHosts, type ChangedHosts } from './outbound-attribution.js';
 import { SnapshotCache } from './snapshot-cache.js';
 
 const EXTRA = parseResources(
@@ -25,6 +28,19 @@ const EXTRA = parseResources(
     'apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: ratings-to-echo, namespace: default}\nspec:\n  hosts: [ratings]\n  http: [{route: [{destination: {host: echo, port: {number: 8080}}}]}]\n',
   ].join('---\n'),
   'extra.yaml',
+);
+
+const RULES = parseResources(
+  [
+    'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: reviews-defaults, namespace: istio-system}\nspec:\n  host: reviews.default.svc.cluster.local\n  trafficPolicy: {loadBalancer: {simple: LEAST_REQUEST}}\n  subsets: [{name: v2, labels: {version: v2}}, {name: v3, labels: {version: v3}, trafficPolicy: {loadBalancer: {simple: RANDOM}}}]\n',
+    'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: reviews-client, namespace: other}\nspec:\n  host: reviews.default.svc.cluster.local\n  exportTo: ["."]\n  subsets: [{name: v1, labels: {version: v1}}]\n',
+    'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: ratings-hash, namespace: default}\nspec:\n  host: ratings\n  trafficPolicy: {loadBalancer: {consistentHash: {httpHeaderName: x-user}}}\n  subsets: [{name: v2, labels: {version: v2}, trafficPolicy: {connectionPool: {http: {http1MaxPendingRequests: 5}}}}]\n',
+    'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: all-default, namespace: istio-system}\nspec:\n  host: "*.default.svc.cluster.local"\n  trafficPolicy: {tls: {mode: ISTIO_MUTUAL}}\n',
+    'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: reviews-for-v1, namespace: default}\nspec:\n  host: reviews\n  workloadSelector: {matchLabels: {version: v1}}\n  subsets: [{name: v2, labels: {version: v2}}]\n',
+    'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: echo, namespace: default}\nspec:\n  host: echo\n  trafficPolicy: {tls: {mode: DISABLE}}\n  subsets: [{name: v1, labels: {version: v1}}]\n',
+    'apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {name: ledger-owner, namespace: other}\nspec:\n  host: ledger\n  subsets: [{name: v1, labels: {version: v1}}]\n  trafficPolicy: {portLevelSettings: [{port: {number: 9090}, loadBalancer: {simple: RANDOM}}]}\n',
+  ].join('---\n'),
+  'rules.yaml',
 );
 
 const FILES = readdirSync(testdataDir()).filter((f) => f.endsWith('.yaml'));
@@ -41,23 +57,59 @@ function random(seed: number): () => number {
   };
 }
 
-/** One change at a time, VirtualServices most often (the ones the cache updates in place). */
+type Subsets = NonNullable<DestinationRule['spec']['subsets']>;
+const TRAFFIC_POLICIES: readonly DestinationRule['spec']['trafficPolicy'][] = [
+  undefined,
+  { loadBalancer: { simple: 'ROUND_ROBIN' } },
+  { loadBalancer: { consistentHash: { httpCookie: { name: 'user', ttl: '10s' } } } },
+  { tls: { mode: 'DISABLE' } },
+  { outlierDetection: { consecutive5xxErrors: 3 } },
+];
+
+/** A DestinationRule's spec with a subset added or removed, or its traffic policy changed. */
+function changedRule(rule: DestinationRule, rnd: () => number): DestinationRule['spec'] {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
+  const subsets: Subsets = rule.spec.subsets ?? [];
+  const r = rnd();
+  if (r < 0.35 && subsets.length > 0) {
+    const gone = pick(subsets);
+    return { ...rule.spec, subsets: subsets.filter((x) => x !== gone) };
+  }
+  if (r < 0.7) {
+    const name = pick(['v1', 'v2', 'v3']);
+    const subset = { name, labels: { version: name }, ...(rnd() < 0.5 ? { trafficPolicy: { loadBalancer: { simple: 'RANDOM' as const } } } : {}) };
+    return { ...rule.spec, subsets: [...subsets.filter((x) => x.name !== name), subset] };
+  }
+  return { ...rule.spec, trafficPolicy: pick(TRAFFIC_POLICIES) };
+}
+
+/** One change at a time, VirtualServices and DestinationRules most often (the ones the cache updates in place). */
 function* changes(seed: number, steps: number): Generator<Resource[]> {
   const rnd = random(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
-  const pool = [...FILES.flatMap((f) => loadResources(f)), ...EXTRA];
+  const pool = [...FILES.flatMap((f) => loadResources(f)), ...EXTRA, ...RULES];
   const services = pool.filter((r) => r.kind === 'VirtualService');
+  const rules = pool.filter((r): r is DestinationRule => r.kind === 'DestinationRule');
   let resources: Resource[] = [];
   for (let i = 0; i < steps; i++) {
     const r = rnd();
     const present = new Set(resources.map(idOf));
-    const absent = (rnd() < 0.7 ? services : pool).filter((x) => !present.has(idOf(x)));
+    const kind = rnd();
+    const absent = (kind < 0.4 ? services : kind < 0.8 ? rules : pool).filter((x) => !present.has(idOf(x)));
     const vsPresent = resources.filter((x) => x.kind === 'VirtualService');
+    const drPresent = resources.filter((x): x is DestinationRule => x.kind === 'DestinationRule');
     if (r < 0.3 && absent.length > 0) {
       resources = [...resources, pick(absent)];
     } else if (r < 0.45 && resources.length > 0) {
       const gone = pick(resources);
       resources = resources.filter((x) => x !== gone);
+    } else if (drPresent.length > 0 && (rnd() < 0.5 || vsPresent.length === 0)) {
+      // Change a DestinationRule: subsets, traffic policy, another rule's spec (other host), exportTo.
+      const target = pick(drPresent);
+      const c = rnd();
+      const spec = c < 0.1 ? { ...target.spec, exportTo: pick([['.'], ['*'], ['other'], undefined]) } : c < 0.25 ? { ...pick(rules).spec } : changedRule(target, rnd);
+      const replaced = { ...target, spec } as Resource;
+      resources = rnd() < 0.5 ? resources.map((x) => (x === target ? replaced : x)) : [...resources.filter((x) => x !== target), replaced];
     } else if (vsPresent.length > 0) {
       // Replace a VirtualService by another's spec (other hosts, other destinations), or change its exportTo.
       const target = pick(vsPresent);
@@ -82,7 +134,7 @@ describe('incremental outbound parts equal translate()', () => {
     it(`along random single-resource changes (seed ${seed})`, () => {
       const cache = new SnapshotCache(MESH);
       let step = 0;
-      for (const resources of changes(seed, 40)) {
+      for (const resources of changes(seed, 50)) {
         step++;
         for (const proxy of proxies) {
           const got = cache.snapshot({ resources, registry, proxy });
@@ -92,6 +144,7 @@ describe('incremental outbound parts equal translate()', () => {
         }
       }
       assert.ok(cache.updated > 20, `updated in place ${cache.updated} times of ${cache.computed}`);
+      assert.ok(cache.updatedForRules > 10, `updated in place after DestinationRule changes ${cache.updatedForRules} times`);
     });
   }
 });
@@ -111,16 +164,62 @@ describe('incremental outbound parts: a cluster shared with a host not recompute
   });
 });
 
+describe('incremental outbound parts: a DestinationRule for a host other hosts route to', () => {
+  it('rebuilds the subset cluster another host names, with the rule now defining it', () => {
+    const registry = meshRegistry();
+    const grpc = EXTRA[0]; // ratings' routes send gRPC to reviews subset v2
+    const rule = RULES[0]; // reviews' subsets, in the root namespace
+    const proxy = sidecarOf(registry, 'productpage-v1-0');
+    const cache = new SnapshotCache(MESH);
+    cache.snapshot({ resources: [grpc], registry, proxy });
+    const v2 = 'outbound|9080|v2|reviews.default.svc.cluster.local';
+    for (const resources of [[grpc, rule], [grpc, { ...rule, spec: { ...rule.spec, subsets: [] } } as Resource], [grpc]]) {
+      const got = cache.snapshot({ resources, registry, proxy });
+      const expected = translate({ resources, registry, mesh: MESH, proxy }).snapshot;
+      assert.deepEqual(withoutVersion(got.snapshot), withoutVersion(expected));
+    }
+    assert.equal(cache.updatedForRules, 3);
+    const defined = cache.snapshot({ resources: [grpc, rule], registry, proxy }).snapshot;
+    assert.notEqual(defined.clusters?.find((c) => c.name === v2)?.endpoints.length, 0);
+  });
+});
+
 describe('changedHosts', () => {
   const [grpc, mirror, , , wild] = EXTRA;
+  const hostsOf = (changed: ChangedHosts | 'all') => {
+    assert.notEqual(changed, 'all');
+    const { virtualServices, destinationRules } = changed as ChangedHosts;
+    return { virtualServices: [...virtualServices].sort(), destinationRules: [...destinationRules].sort() };
+  };
   it('names the hosts of the VirtualServices changed, before and after', () => {
     const moved = { ...grpc, spec: mirror.spec } as Resource;
-    assert.deepEqual([...(changedHosts([grpc], [moved]) as Set<string>)].sort(), ['details.default.svc.cluster.local', 'ratings.default.svc.cluster.local']);
+    assert.deepEqual(hostsOf(changedHosts([grpc], [moved])), {
+      virtualServices: ['details.default.svc.cluster.local', 'ratings.default.svc.cluster.local'],
+      destinationRules: [],
+    });
+  });
+  it('names the host of a DestinationRule changed, before and after', () => {
+    const [rootReviews, , ratings] = RULES;
+    const moved = { ...ratings, spec: { ...ratings.spec, host: 'details' } } as Resource;
+    assert.deepEqual(hostsOf(changedHosts([rootReviews, ratings], [rootReviews, moved])), {
+      virtualServices: [],
+      destinationRules: ['details.default.svc.cluster.local', 'ratings.default.svc.cluster.local'],
+    });
+    assert.deepEqual(hostsOf(changedHosts([], [rootReviews])).destinationRules, ['reviews.default.svc.cluster.local']);
   });
   it('falls back to all for wildcards, other kinds, exportTo changes and reordering', () => {
     assert.equal(changedHosts([], [wild]), 'all');
-    assert.equal(changedHosts([], loadResources('bookinfo-destination-rules.yaml').slice(0, 1)), 'all');
+    assert.equal(changedHosts([], loadResources('service-entry.yaml').filter((r) => r.kind === 'ServiceEntry').slice(0, 1)), 'all');
     assert.equal(changedHosts([grpc], [{ ...grpc, spec: { ...grpc.spec, exportTo: ['.'] } } as Resource]), 'all');
     assert.equal(changedHosts([grpc, mirror], [mirror, grpc]), 'all');
+  });
+  it('falls back to all for a DestinationRule with a wildcard host, a workloadSelector or another exportTo', () => {
+    const [rootReviews, , , wildRule, selected] = RULES;
+    assert.equal(changedHosts([], [wildRule]), 'all');
+    assert.equal(changedHosts([], [selected]), 'all');
+    assert.equal(changedHosts([rootReviews], [{ ...rootReviews, spec: { ...rootReviews.spec, workloadSelector: { matchLabels: { version: 'v1' } } } } as Resource]), 'all');
+    assert.equal(changedHosts([rootReviews], [{ ...rootReviews, spec: { ...rootReviews.spec, exportTo: ['.'] } } as Resource]), 'all');
+    // The same selector before and after: only the host.
+    assert.deepEqual(hostsOf(changedHosts([selected], [{ ...selected, spec: { ...selected.spec, subsets: [] } } as Resource])).destinationRules, ['reviews.default.svc.cluster.local']);
   });
 });

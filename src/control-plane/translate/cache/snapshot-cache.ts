@@ -22,11 +22,13 @@
 // snapshot, and that dropping invisible resources changes nothing.
 //
 // When a class's part must change, it is not always computed whole: a change of VirtualServices
-// that names its hosts (outbound-attribution.ts, which says why that attribution is sound)
-// recomputes only those hosts' virtual hosts and the clusters they name, and reuses the JSON text
-// of every other virtual host and cluster from the class's last part. At 1,000 services that
-// turns a mesh-wide VirtualService from ~40 ms per namespace into a few (outbound-update.test.ts
-// compares the result with translate() along random sequences of single-resource changes).
+// or DestinationRules that names its hosts (outbound-attribution.ts, which says why that
+// attribution is sound) recomputes only those hosts' virtual hosts (for a DestinationRule, also
+// every virtual host naming a cluster of its host, as recorded) and the clusters they name, and
+// reuses the JSON text of every other virtual host and cluster from the class's last part. At
+// 1,000 services that turns a mesh-wide VirtualService or DestinationRule from ~40 ms per
+// namespace into a few (outbound-update.test.ts compares the result with translate() along
+// random sequences of single-resource changes).
 //
 // The version is a content hash like translate()'s, with the same properties (same content, same
 // version, on any control plane; any change, a new one), but hashed over the class part's digest
@@ -39,9 +41,10 @@ import { layoutOf, pieceOf, type LayoutEntry, type LayoutPiece, type SnapshotLay
 import type { RegistrySnapshot } from '../../registry/types.js';
 import { compare } from '../order.js';
 import { OUTBOUND_ROUTE_CONFIG } from '../sidecar-outbound.js';
-import { composeSidecar, outboundLabelKeys, resourcesVisibleFrom, sidecarInbound, sidecarOutboundHosts, type OutboundPart } from '../sidecar-parts.js';
+import type { CatalogService } from '../catalog.js';
+import { composeSidecar, outboundLabelKeys, resourcesVisibleFrom, sidecarInbound, sidecarOutboundHosts, type OutboundHost, type OutboundPart } from '../sidecar-parts.js';
 import { translate } from '../translate.js';
-import { changedHosts } from './outbound-attribution.js';
+import { changedHosts, type ChangedHosts } from './outbound-attribution.js';
 import type { GatewayCredential, MeshSettings, ProxyNode, SidecarNode } from '../types.js';
 
 /**
@@ -93,6 +96,10 @@ interface ClassEntry {
   readonly clustersPiece: LayoutPiece;
   /** The clusters each virtual host's routes name (name → http2), for the next change's update. */
   readonly hostClusters: ReadonlyMap<string, ReadonlyMap<string, boolean>>;
+  /** The service (fqdn) of each service virtual host; alias hosts have none. */
+  readonly hostServices: ReadonlyMap<string, string>;
+  /** The hostnames of each cluster's service (none for a destination nothing defines). */
+  readonly clusterHosts: ReadonlyMap<string, readonly string[]>;
 }
 
 /** Classes kept at most; a mesh has one per namespace (times selector label combinations). */
@@ -112,6 +119,8 @@ export class SnapshotCache {
   computed = 0;
   /** How many of those were updates of an earlier part, only the changed hosts computed. */
   updated = 0;
+  /** How many of those updates followed a change of DestinationRules (tests). */
+  updatedForRules = 0;
 
   constructor(private readonly mesh: MeshSettings) {}
 
@@ -197,8 +206,9 @@ export class SnapshotCache {
     if (known !== undefined && known.registry === registry && sameItems(known.visible, visible)) return { entry: known, fresh: false };
 
     this.computed++;
-    // A change of VirtualServices that names its hosts: only those hosts' virtual hosts (and the
-    // clusters they name) are computed again (outbound-attribution.ts says why that is enough).
+    // A change of VirtualServices or DestinationRules that names its hosts: only the virtual hosts
+    // those concern (and the clusters they name) are computed again (outbound-attribution.ts
+    // says why that is enough).
     const hosts = known !== undefined && known.registry === registry ? changedHosts(known.visible, visible) : 'all';
     const entry = (hosts !== 'all' && known !== undefined ? this.update(known, hosts, resources, registry, proxy.namespace, labels, visible) : undefined) ??
       this.compute(resources, registry, proxy.namespace, labels, visible);
@@ -215,7 +225,16 @@ export class SnapshotCache {
     const part = sidecarOutboundHosts({ resources, registry, mesh: this.mesh, namespace, labels }, () => true);
     const virtualHosts = part.hosts.map((h) => ({ name: h.name, text: JSON.stringify(h.host) }));
     const clusters = part.clusters(new Set()).map((c) => ({ name: c.name, text: JSON.stringify(c) }));
-    return entryOf(registry, visible, part.warnings(), virtualHosts, clusters, new Map(part.hosts.map((h) => [h.name, h.clusters])));
+    const clusterHosts = new Map<string, readonly string[]>();
+    for (const { name } of clusters) {
+      const service = part.serviceOf(name);
+      if (service !== undefined) clusterHosts.set(name, service.hostnames);
+    }
+    return entryOf(registry, visible, part.warnings(), virtualHosts, clusters, {
+      hostClusters: new Map(part.hosts.map((h) => [h.name, h.clusters])),
+      hostServices: servicesOf(part.hosts),
+      clusterHosts,
+    });
   }
 
   /**
@@ -225,14 +244,32 @@ export class SnapshotCache {
    */
   private update(
     known: ClassEntry,
-    hosts: ReadonlySet<string>,
+    changed: ChangedHosts,
     resources: readonly Resource[],
     registry: RegistrySnapshot,
     namespace: string,
     labels: Record<string, string>,
     visible: readonly Resource[],
   ): ClassEntry | undefined {
-    const part = sidecarOutboundHosts({ resources, registry, mesh: this.mesh, namespace, labels }, (service) => service.hostnames.some((h) => hosts.has(h)));
+    const { virtualServices, destinationRules } = changed;
+    // Services whose virtual hosts name a cluster of a changed DestinationRule's host: their
+    // routes may differ (a subset that exists or not) and those clusters must be built again.
+    const referring = new Set<string>();
+    if (destinationRules.size > 0) {
+      for (const [host, clusters] of known.hostClusters) {
+        const service = known.hostServices.get(host);
+        if (service === undefined || referring.has(service)) continue;
+        for (const name of clusters.keys()) {
+          if (known.clusterHosts.get(name)?.some((h) => destinationRules.has(h))) {
+            referring.add(service);
+            break;
+          }
+        }
+      }
+    }
+    const compute = (service: CatalogService) =>
+      referring.has(service.fqdn) || service.hostnames.some((h) => virtualServices.has(h) || destinationRules.has(h));
+    const part = sidecarOutboundHosts({ resources, registry, mesh: this.mesh, namespace, labels }, compute);
     const oldHosts = new Map(known.routePiece.entries[0]?.virtualHosts?.entries.map((e) => [e.name, e.json]) ?? []);
     const oldClusters = new Map(known.clustersPiece.entries.map((e) => [e.name, e.json]));
     const hostClusters = new Map<string, ReadonlyMap<string, boolean>>();
@@ -249,17 +286,31 @@ export class SnapshotCache {
     }
     const built = new Map(part.clusters(http2Elsewhere).map((c) => [c.name, c]));
     const clusters: { name: string; text: string | Buffer }[] = [];
+    const clusterHosts = new Map<string, readonly string[]>();
     for (const name of [...named].sort(compare)) {
       const cluster = built.get(name);
       const text = cluster !== undefined ? JSON.stringify(cluster) : oldClusters.get(name);
       if (text === undefined) return undefined;
       clusters.push({ name, text });
+      const owner = cluster !== undefined ? part.serviceOf(name)?.hostnames : known.clusterHosts.get(name);
+      if (owner !== undefined) clusterHosts.set(name, owner);
     }
     const virtualHosts = part.hosts.map((h) => ({ name: h.name, text: h.host !== undefined ? JSON.stringify(h.host) : (oldHosts.get(h.name) as Buffer) }));
     this.updated++;
-    return entryOf(registry, visible, part.warnings(), virtualHosts, clusters, hostClusters);
+    if (destinationRules.size > 0) this.updatedForRules++;
+    return entryOf(registry, visible, part.warnings(), virtualHosts, clusters, { hostClusters, hostServices: servicesOf(part.hosts), clusterHosts });
   }
 }
+
+/** Each service virtual host's service fqdn. */
+function servicesOf(hosts: readonly OutboundHost[]): Map<string, string> {
+  const services = new Map<string, string>();
+  for (const h of hosts) if (h.service !== undefined) services.set(h.name, h.service.fqdn);
+  return services;
+}
+
+/** What the cache records of a part about which virtual host needs what. */
+type Recorded = Pick<ClassEntry, 'hostClusters' | 'hostServices' | 'clusterHosts'>;
 
 /** A class entry from its virtual hosts' and clusters' JSON text, in the table's order. */
 function entryOf(
@@ -268,12 +319,12 @@ function entryOf(
   warnings: readonly string[],
   virtualHosts: readonly Named[],
   clusters: readonly Named[],
-  hostClusters: ReadonlyMap<string, ReadonlyMap<string, boolean>>,
+  recorded: Recorded,
 ): ClassEntry {
   const { json: routeConfigJson, piece: routePiece } = routeTablePiece(virtualHosts);
   const { json: clustersJson, entries } = joinedWithViews('', clusters, '');
   const digest = createHash('sha256').update(routeConfigJson).update('\0').update(clustersJson).digest('hex');
-  return { registry, visible, warnings, routeConfigJson, clustersJson, digest, routePiece, clustersPiece: { entries }, hostClusters };
+  return { registry, visible, warnings, routeConfigJson, clustersJson, digest, routePiece, clustersPiece: { entries }, ...recorded };
 }
 
 /** An entry's name and JSON text. */
