@@ -14,21 +14,13 @@ import type { RegistrySnapshot } from '../../registry/types.js';
 import { ingressGateway, loadResources, MESH, meshRegistry, sidecarOf, testdataDir } from '../testing.js';
 import type { ProxyNode } from '../types.js';
 import { SnapshotCache } from './snapshot-cache.js';
+import { seededRandom } from '../../../proxy/upstream/testing.js';
 
 const FILES = readdirSync(testdataDir()).filter((f) => f.endsWith('.yaml'));
 const BUNDLES = ['-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n', '-----BEGIN CERTIFICATE-----\nBBBB\n-----END CERTIFICATE-----\n'];
 
-/** A small seeded generator (mulberry32): a failing sequence can be replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The same seeded generator (mulberry32) as the balancers' tests: a failing sequence replays from its seed.
+const random = seededRandom;
 
 interface Held {
   layout: SnapshotLayout;

@@ -16,6 +16,7 @@ import { loadResources, MESH, meshRegistry, sidecarOf, testdataDir } from '../te
 import { translate } from '../translate.js';
 import { changedHosts, type ChangedHosts } from './outbound-attribution.js';
 import { SnapshotCache } from './snapshot-cache.js';
+import { seededRandom } from '../../../proxy/upstream/testing.js';
 
 const EXTRA = parseResources(
   [
@@ -46,16 +47,8 @@ const RULES = parseResources(
 const FILES = readdirSync(testdataDir()).filter((f) => f.endsWith('.yaml'));
 const idOf = (r: Resource) => `${r.kind}/${r.metadata.namespace}/${r.metadata.name}`;
 
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The same seeded generator (mulberry32) as the balancers' tests: a failing sequence replays from its seed.
+const random = seededRandom;
 
 type Subsets = NonNullable<DestinationRule['spec']['subsets']>;
 const TRAFFIC_POLICIES: readonly DestinationRule['spec']['trafficPolicy'][] = [
