@@ -4,7 +4,6 @@
 // listening on the ports its Gateways declare. Every fixed port is checked before anything
 // starts; Ctrl-C stops everything.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Resource } from '../api/kinds.js';
@@ -18,6 +17,7 @@ import { ResourceStore } from '../control-plane/sources/store.js';
 import { meshCredentials } from './credentials.js';
 import { gatewayListeners, unselectedGateways, type GatewayListener } from './gateway-listeners.js';
 import { gatewayNode, localGateways, type LocalGateway } from './gateways.js';
+import { PortAllocator } from './port-allocator.js';
 import { portProblems, type WantedPort } from './port-check.js';
 import { Supervisor } from './supervisor.js';
 import { alignColumns } from './tables.js';
@@ -63,25 +63,6 @@ export interface WorkloadPorts {
   admin: number;
 }
 
-/** A port the system hands out now, never one of `reserved` (ports a gateway will bind). */
-async function freePort(reserved: ReadonlySet<number>): Promise<number> {
-  for (;;) {
-    const port = await ephemeralPort();
-    if (!reserved.has(port)) return port;
-  }
-}
-
-function ephemeralPort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
-  });
-}
-
 const BIN = fileURLToPath(new URL('../../../bin/maille.js', import.meta.url));
 
 export async function runMesh(opts: RunOptions): Promise<RunningMesh> {
@@ -112,7 +93,7 @@ export async function runMesh(opts: RunOptions): Promise<RunningMesh> {
     // Kept current by the control plane (root rotation): a sidecar restarted later reads today's roots.
     const bundleFile = trustBundleFile(stateDir);
     const reserved = new Set([...listenersOf.values()].flat().map((l) => l.port));
-    const launch: Launch = { cp, supervisor, runDir, bundleFile, trustDomain: opts.trustDomain, reserved };
+    const launch: Launch = { cp, supervisor, runDir, bundleFile, trustDomain: opts.trustDomain, ports: new PortAllocator(reserved) };
     const workloads = await startWorkloads(mesh, launch);
     const gatewayPorts: GatewayPorts[] = [];
     for (const [gw, listeners] of listenersOf) gatewayPorts.push({ ...(await startGateway(gw, launch)), listeners });
@@ -140,7 +121,8 @@ interface Launch {
   bundleFile: string;
   trustDomain: string;
   /** Ports the gateways will listen on: never handed to a workload. */
-  reserved: ReadonlySet<number>;
+  /** Hands out the ports of sidecars, apps and admin servers (never a gateway's). */
+  ports: PortAllocator;
 }
 
 /** Writes a proxy's bootstrap token and node description; returns the `maille proxy` arguments. */
@@ -153,7 +135,7 @@ function proxyArgs(l: Launch, id: string, token: string, node: NodeInfo, adminPo
 }
 
 async function startGateway(gw: LocalGateway, l: Launch): Promise<Omit<GatewayPorts, 'listeners'>> {
-  const admin = await freePort(l.reserved);
+  const admin = await l.ports.next();
   const identity = { trustDomain: l.trustDomain, namespace: gw.namespace, serviceAccount: gw.serviceAccount };
   // No workload registration: a gateway backs no service; it is a client of the mesh.
   const token = l.cp.expect({ node: gatewayNode(gw), identity }, gw.id);
@@ -189,7 +171,7 @@ async function startWorkloads(mesh: Mesh, l: Launch): Promise<WorkloadPorts[]> {
     for (const w of svc.workloads ?? []) {
       for (let i = 0; i < (w.replicas ?? 1); i++) {
         const id = `${svc.name}-${w.version ?? 'v0'}-${i}`;
-        const free = () => freePort(l.reserved);
+        const free = () => l.ports.next();
         const ports = { app: await free(), inbound: await free(), outbound: await free(), admin: await free() };
         const labels: Record<string, string> = { app: svc.name, ...(w.version ? { version: w.version } : {}), ...(w.labels ?? {}) };
         const identity = { trustDomain: l.trustDomain, namespace, serviceAccount: sa };
