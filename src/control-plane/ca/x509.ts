@@ -28,8 +28,10 @@ export function toPemBundle(certs: readonly x509.X509Certificate[]): string {
 /** A 128-bit random serial: enough entropy that serials never collide and cannot be predicted. */
 export function randomSerial(): string {
   const bytes = webcrypto.getRandomValues(new Uint8Array(16));
-  // The library drops leading zero bytes and adds a 0x00 sign byte when the top bit is set, so any
-  // 16 random bytes become a valid positive DER INTEGER.
+  // Positive and always 16 bytes long (126 random bits): top bit clear, so no 0x00 sign byte is
+  // needed, and the next bit set, so the DER INTEGER never loses a leading zero byte (serials
+  // then have one length, which tools and the tests can rely on).
+  bytes[0] = (bytes[0] & 0x7f) | 0x40;
   return Buffer.from(bytes).toString('hex');
 }
 
