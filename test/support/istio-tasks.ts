@@ -2,6 +2,7 @@
 // networking/*.yaml and the inline `kubectl apply -f - <<EOF` blocks). The ones already kept
 // for the API tests come from src/api/fixtures.ts; the rest are written out here. Never edited to
 // suit maille: the point of the tests is that this YAML works as is.
+import { REVIEWS_TIMEOUT } from '../../src/api/fixtures.js';
 import { appCommand, yamlString } from '../../src/demo/apps.js';
 
 export {
@@ -124,22 +125,8 @@ spec:
         subset: v1
 `;
 
-/** Request timeouts task, step 3: half a second for calls to reviews. */
-export const TIMEOUTS_REVIEWS_V2_HALF_SECOND = `
-apiVersion: networking.istio.io/v1
-kind: VirtualService
-metadata:
-  name: reviews
-spec:
-  hosts:
-  - reviews
-  http:
-  - route:
-    - destination:
-        host: reviews
-        subset: v2
-    timeout: 0.5s
-`;
+/** Request timeouts task, step 3: half a second for calls to reviews (the second document of the API tests' REVIEWS_TIMEOUT). */
+export const TIMEOUTS_REVIEWS_V2_HALF_SECOND = `\n${REVIEWS_TIMEOUT.split('\n---\n')[1]}`;
 
 /** Mutual TLS migration task: the mesh-wide policy set back to accept plaintext too. */
 export const MESH_PERMISSIVE_MTLS = `

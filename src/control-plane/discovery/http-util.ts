@@ -4,8 +4,11 @@ import type { Readable } from 'node:stream';
 import { DiscoveryError, badRequest } from './errors.js';
 import { JSON_TYPE, errorBody } from './protocol.js';
 
-/** The whole body as text; more than `maxBytes` is an error rather than a memory hazard. */
-export function readBody(readable: Readable, maxBytes: number): Promise<string> {
+/**
+ * The whole body as text; more than `maxBytes` is an error (`tooLarge`'s, so each API answers in
+ * its own terms) rather than a memory hazard.
+ */
+export function readBody(readable: Readable, maxBytes: number, tooLarge: (maxBytes: number) => Error = (max) => badRequest(`body longer than ${max} bytes`)): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -14,7 +17,7 @@ export function readBody(readable: Readable, maxBytes: number): Promise<string> 
       if (size > maxBytes) {
         readable.removeAllListeners('data');
         readable.destroy();
-        reject(badRequest(`body longer than ${maxBytes} bytes`));
+        reject(tooLarge(maxBytes));
         return;
       }
       chunks.push(chunk);

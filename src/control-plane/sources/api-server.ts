@@ -22,6 +22,7 @@ import type { Snapshot } from '../../model/snapshot.js';
 import type { CertificateFacts } from '../ca/describe.js';
 import type { IssuedRecord } from '../ca/issued-records.js';
 import { CaOperationError, type CaStatus, type RotationResult } from '../ca/live-authority.js';
+import { readBody } from '../discovery/http-util.js';
 import type { ProxyStatus } from '../discovery/types.js';
 import { apiFilePath, type ApiEndpoint } from './api-file.js';
 import { StoreError, type ResourceStore } from './store.js';
@@ -111,7 +112,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     const route = `${req.method} /${parts[0] ?? ''}`;
     if (route === 'POST /apply' && parts.length === 1) {
       const source = url.searchParams.get('source') || 'apply';
-      const text = await readBody(req);
+      const text = await readRequestBody(req);
       let resources;
       try {
         resources = parseResources(text, source);
@@ -148,7 +149,7 @@ export async function startApiServer(opts: ApiServerOptions): Promise<ApiServer>
     } else if (route === 'GET /ca' && parts.length === 1 && opts.ca) {
       reply(res, 200, opts.ca.status());
     } else if (route === 'POST /ca' && parts.length === 2 && parts[1] === 'rotate-root' && opts.ca) {
-      const overlapMs = overlapOf(await readBody(req));
+      const overlapMs = overlapOf(await readRequestBody(req));
       try {
         reply(res, 200, await opts.ca.rotate(overlapMs));
       } catch (err) {
@@ -219,20 +220,9 @@ function kindOf(name: string): string {
   return info.kind;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new HttpError(413, 'MAILLE_ERR_TOO_LARGE', `request body over ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
-      } else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
+/** A request body of the configuration API, refused past MAX_BODY_BYTES with a 413. */
+function readRequestBody(req: IncomingMessage): Promise<string> {
+  return readBody(req, MAX_BODY_BYTES, (max) => new HttpError(413, 'MAILLE_ERR_TOO_LARGE', `request body over ${max} bytes`));
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {
