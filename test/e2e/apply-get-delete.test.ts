@@ -3,12 +3,12 @@
 // the client workload's sidecar, and a restart that keeps what was applied.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { request } from 'node:http';
+import { startExampleMesh, type ExampleMeshRun } from '../support/maille-run.js';
+import { viaProxy } from '../support/client.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const BIN = join(ROOT, 'bin/maille.js');
@@ -29,36 +29,15 @@ function maille(...args: string[]): Promise<{ code: number; stdout: string; stde
   });
 }
 
-function viaProxy(proxyPort: number, url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const u = new URL(url);
-    const req = request({ host: '127.0.0.1', port: proxyPort, path: url, headers: { host: u.host }, agent: false }, (res) => {
-      let body = '';
-      res.on('data', (c) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Starts `maille run` and resolves once all three sidecars are up, with the client's outbound port. */
-async function startRun(stateDir: string): Promise<{ child: ChildProcess; outbound: number; lines: string[]; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, [BIN, 'run', '-f', 'examples/mesh.yaml', '--state-dir', stateDir, '--control-plane-port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
-  // stderr too, so a failed start shows why in the assertion message.
-  createInterface({ input: child.stderr! }).on('line', (l) => lines.push(l));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+/** Starts `maille run` and resolves once all three sidecars are up and the client's sidecar routes, with its outbound port. */
+async function startRun(stateDir: string): Promise<ExampleMeshRun & { outbound: number }> {
+  const run = await startExampleMesh(stateDir);
+  const outbound = run.row('client-v1-0').outbound;
   const deadline = Date.now() + 30_000;
-  while (lines.filter((l) => /\/proxy\] admin /.test(l)).length < 3 && Date.now() < deadline) await sleep(100);
-  const row = lines.find((l) => l.startsWith('client-v1-0 '));
-  assert.ok(row, lines.join('\n'));
-  const outbound = Number(row.split(/\s+/)[5]);
   while (Date.now() < deadline && (await viaProxy(outbound, 'http://reviews:9080/r').catch(() => ({ status: 0 }))).status !== 200) await sleep(100);
-  return { child, outbound, lines, exited };
+  return { ...run, outbound };
 }
 
 async function versions(outbound: number, n: number): Promise<{ v1: number; v2: number }> {

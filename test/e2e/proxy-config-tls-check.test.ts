@@ -3,17 +3,17 @@
 // PeerAuthentication / DestinationRule changes applied with `maille apply` showing up in the rows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { X509Certificate } from 'node:crypto';
 import { connect } from 'node:tls';
 import { controlPlaneSpiffeId } from '../../src/control-plane/discovery/protocol.js';
 import { createKeyAndCsr } from '../../src/proxy/config/control-plane-client/csr.js';
 import { closeSession, connectSession } from '../../src/proxy/config/control-plane-client/session.js';
 import { callSign } from '../../src/proxy/config/control-plane-client/sign-call.js';
+import { startExampleMesh, type ExampleMeshRun } from '../support/maille-run.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const BIN = join(ROOT, 'bin/maille.js');
@@ -87,21 +87,10 @@ async function eventually(args: string[], ok: (out: { code: number; stdout: stri
 }
 
 /** `maille run` with all three proxies connected; the inbound port of each workload from its table. */
-async function startRun(stateDir: string): Promise<{ child: ChildProcess; inbound: Map<string, number>; lines: string[]; exited: Promise<number | null> }> {
-  const child = spawn(process.execPath, [BIN, 'run', '-f', 'examples/mesh.yaml', '--state-dir', stateDir, '--control-plane-port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  createInterface({ input: child.stdout! }).on('line', (l) => lines.push(l));
-  createInterface({ input: child.stderr! }).on('line', (l) => lines.push(l));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const deadline = Date.now() + 30_000;
-  while (lines.filter((l) => /\/proxy\] admin /.test(l)).length < 3 && Date.now() < deadline) await sleep(100);
-  const inbound = new Map<string, number>();
-  for (const name of ['client-v1-0', 'reviews-v1-0', 'reviews-v2-0']) {
-    const row = lines.find((l) => l.startsWith(`${name} `));
-    assert.ok(row, lines.join('\n'));
-    inbound.set(name, Number(row.split(/\s+/)[4]));
-  }
-  return { child, inbound, lines, exited };
+async function startRun(stateDir: string): Promise<ExampleMeshRun & { inbound: Map<string, number> }> {
+  const run = await startExampleMesh(stateDir);
+  const inbound = new Map(['client-v1-0', 'reviews-v1-0', 'reviews-v2-0'].map((name) => [name, run.row(name).inbound]));
+  return { ...run, inbound };
 }
 
 test('maille proxy-config and tls-check against maille run; PeerAuthentication and DestinationRule changes show', async () => {

@@ -52,3 +52,8 @@ export async function callMany(n: number, concurrency: number, fn: (i: number) =
   await Promise.all(Array.from({ length: Math.min(concurrency, n) }, worker));
   return out;
 }
+
+/** GET `url` through a sidecar's outbound listener (absolute form), as an app with HTTP_PROXY set sends it. */
+export function viaProxy(proxyPort: number, url: string, headers: Record<string, string> = {}): Promise<Reply> {
+  return call(proxyPort, url, { host: new URL(url).host, headers });
+}

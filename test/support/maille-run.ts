@@ -171,3 +171,31 @@ export async function startMailleRun(meshYaml: string, opts: { readyTimeoutMs?: 
     throw err;
   }
 }
+
+/** `maille run -f examples/mesh.yaml` (three sidecars), for tests that restart it on one state directory. */
+export interface ExampleMeshRun {
+  child: ChildProcess;
+  /** stdout and stderr lines, so a failed start shows why in an assertion message. */
+  lines: string[];
+  exited: Promise<number | null>;
+  /** The workload table's row of `id` (fails the test with the output when missing). */
+  row(id: string): WorkloadRow;
+}
+
+/** Starts the example mesh on `stateDir` and resolves once its three sidecars printed their admin line (30 s at most). */
+export async function startExampleMesh(stateDir: string): Promise<ExampleMeshRun> {
+  const child = spawn(process.execPath, [BIN, 'run', '-f', 'examples/mesh.yaml', '--state-dir', stateDir, '--control-plane-port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  const stdout: string[] = [];
+  createInterface({ input: child.stdout! }).on('line', (l) => (lines.push(l), stdout.push(l)));
+  createInterface({ input: child.stderr! }).on('line', (l) => lines.push(l));
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const deadline = Date.now() + 30_000;
+  while (lines.filter((l) => /\/proxy\] admin /.test(l)).length < 3 && Date.now() < deadline) await sleep(100);
+  const row = (id: string): WorkloadRow => {
+    const found = parseTable(stdout).get(id);
+    if (!found) throw new Error(`no workload row ${id} in the output of maille run:\n${lines.join('\n')}`);
+    return found;
+  };
+  return { child, lines, exited, row };
+}
