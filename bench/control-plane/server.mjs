@@ -30,18 +30,18 @@ const stateDir = mkdtempSync(path.join(settings.tmpDir ?? os.tmpdir(), 'cp-state
 const setupStart = now();
 const registry = new MemoryRegistry();
 for (const s of topo.services) registry.upsertService({ name: s.name, namespace: s.namespace, ports: [{ port: 9080, name: 'http', protocol: 'http' }] });
-for (const p of topo.proxies) {
-  registry.registerWorkload({
-    id: p.id,
-    service: p.service,
-    namespace: p.namespace,
-    serviceAccount: p.service,
-    labels: p.labels,
-    address: '127.0.0.1',
-    inboundPort: p.ports.inbound,
-    appPort: p.ports.app,
-  });
-}
+/** The registry's view of a simulated proxy's workload (registered up front, and again by expect()). */
+const workloadOf = (p) => ({
+  id: p.id,
+  service: p.service,
+  namespace: p.namespace,
+  serviceAccount: p.service,
+  labels: p.labels,
+  address: '127.0.0.1',
+  inboundPort: p.ports.inbound,
+  appPort: p.ports.app,
+});
+for (const p of topo.proxies) registry.registerWorkload(workloadOf(p));
 
 const cp = await startControlPlane({
   stateDir,
@@ -57,16 +57,7 @@ const tokens = topo.proxies.map((p) =>
     {
       node: { kind: 'sidecar', workloadId: p.id, namespace: p.namespace, labels: p.labels, ports: { outbound: p.ports.outbound, inbound: p.ports.inbound } },
       identity: { trustDomain: 'cluster.local', namespace: p.namespace, serviceAccount: p.service },
-      workload: {
-        id: p.id,
-        service: p.service,
-        namespace: p.namespace,
-        serviceAccount: p.service,
-        labels: p.labels,
-        address: '127.0.0.1',
-        inboundPort: p.ports.inbound,
-        appPort: p.ports.app,
-      },
+      workload: workloadOf(p),
     },
     p.id,
   ),
