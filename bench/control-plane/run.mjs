@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { affectedProxies, changes, now, topology } from './topology.mjs';
+import { affectedProxies, changes, MESH_WIDE_KINDS, now, topology } from './topology.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '../..');
@@ -31,7 +31,8 @@ const settings = {
   proxies: num('BENCH_CP_PROXIES', QUICK ? 500 : 2000),
   namespaces: num('BENCH_CP_NAMESPACES', QUICK ? 10 : 20),
   scoped: num('BENCH_CP_SCOPED', QUICK ? 8 : 20),
-  global: num('BENCH_CP_GLOBAL', QUICK ? 2 : 3),
+  /** Mesh-wide changes: they take the kinds of MESH_WIDE_KINDS in turn (two rounds; one when quick). */
+  global: num('BENCH_CP_GLOBAL', QUICK ? MESH_WIDE_KINDS.length : 2 * MESH_WIDE_KINDS.length),
   clientProcs: num('BENCH_CP_CLIENT_PROCS', 1),
   client: process.env.BENCH_CP_CLIENT ?? 'light',
   /** Light clients announce delta support (the full client always does). */
@@ -209,7 +210,7 @@ async function main() {
     const lat = acks.map((t) => (t == null ? null : t - t0));
     const missing = lat.filter((x) => x == null).length;
     const done = lat.filter((x) => x != null).sort((a, b) => a - b);
-    const r = { kind: change.kind, label: change.label, affected: indexes.length, missing, othersPushed: others, allAckedMs: missing ? null : done[done.length - 1], p50ProxyMs: pct(done, 50), cpuS: cpuAfter - cpuBefore,
+    const r = { kind: change.kind, what: change.what, label: change.label, affected: indexes.length, missing, othersPushed: others, allAckedMs: missing ? null : done[done.length - 1], p50ProxyMs: pct(done, 50), cpuS: cpuAfter - cpuBefore,
       receivedMB: (trafficAfter.bytes - trafficBefore.bytes) / 1048576, full: trafficAfter.full - trafficBefore.full, deltas: trafficAfter.deltas - trafficBefore.deltas };
     results.push(r);
     log(`  ${r.kind.padEnd(9)} ${r.label}: ${r.affected} affected, all ACKed in ${fmt(r.allAckedMs)} ms (median proxy ${fmt(r.p50ProxyMs)} ms)` +
@@ -224,11 +225,18 @@ async function main() {
   // 4. Report.
   const all = results.map((r) => r.allAckedMs ?? Infinity).sort((a, b) => a - b);
   const rows = [['changes', 'n', 'affected', 'p50 ms', 'p99 ms', 'max ms', 'CPU s/change']];
-  for (const kind of ['scoped', 'mesh-wide', 'all']) {
-    const rs = results.filter((r) => kind === 'all' || r.kind === kind);
+  // Per kind of mesh-wide change, then scoped, mesh-wide and every change together.
+  const groups = [
+    ...MESH_WIDE_KINDS.map((what) => [`  mesh-wide ${what}`, (r) => r.kind === 'mesh-wide' && r.what === what]),
+    ['scoped', (r) => r.kind === 'scoped'],
+    ['mesh-wide', (r) => r.kind === 'mesh-wide'],
+    ['all', () => true],
+  ];
+  for (const [name, selects] of groups) {
+    const rs = results.filter(selects);
     if (rs.length === 0) continue;
     const l = rs.map((r) => r.allAckedMs ?? Infinity).sort((a, b) => a - b);
-    rows.push([kind, rs.length, [...new Set(rs.map((r) => r.affected))].join(', '), fmt(pct(l, 50)), fmt(pct(l, 99)), fmt(l[l.length - 1]), fmt(rs.reduce((a, r) => a + r.cpuS, 0) / rs.length, 2)]);
+    rows.push([name, rs.length, [...new Set(rs.map((r) => r.affected))].join(', '), fmt(pct(l, 50)), fmt(pct(l, 99)), fmt(l[l.length - 1]), fmt(rs.reduce((a, r) => a + r.cpuS, 0) / rs.length, 2)]);
   }
   log('\napply → every affected proxy ACKed');
   log(table(rows));

@@ -42,19 +42,31 @@ export function nodeInfo(p) {
   };
 }
 
+/** The kinds of mesh-wide change, applied in turn (BENCH_CP_GLOBAL changes in all). */
+export const MESH_WIDE_KINDS = ['VirtualService', 'DestinationRule', 'ServiceEntry', 'HTTPRoute', 'GRPCRoute', 'PeerAuthentication', 'wildcard DestinationRule'];
+
 /**
  * The configuration changes the bench applies, in order. A scoped change is a VirtualService or a
  * DestinationRule of one service exported only to its own namespace (exportTo: ["."]): it
- * changes the snapshots of that namespace's proxies and nobody else's. A mesh-wide change is a
- * VirtualService visible everywhere (the default exportTo): every proxy routes to that service,
- * so every snapshot changes; mesh-wide changes alternate a VirtualService and a DestinationRule.
+ * changes the snapshots of that namespace's proxies and nobody else's. A mesh-wide change
+ * changes every proxy's snapshot; they take the kinds of MESH_WIDE_KINDS in turn, each the next
+ * version of one resource of that kind (created the first time):
+ *   VirtualService            routes of svc-0000, which every proxy can reach
+ *   DestinationRule           traffic policy of svc-0000 (its cluster everywhere)
+ *   ServiceEntry              an external host exported everywhere, its endpoint moving
+ *   HTTPRoute                 a producer route of svc-0001 (GAMMA: applies to every client)
+ *   GRPCRoute                 a producer route of svc-0002 splitting to a service of its namespace
+ *   PeerAuthentication        the mesh-wide mTLS mode, STRICT ↔ PERMISSIVE (every inbound side)
+ *   wildcard DestinationRule  `*.ns-00.svc.cluster.local`: the clusters of a namespace's services
  */
 export function changes(topo, { scoped, global }) {
   const out = [];
+  // Services the mesh-wide changes use: a scoped VirtualService or DestinationRule private to a
+  // namespace outranks them there (Istio's exportTo precedence), which would hide their effect.
+  const reserved = new Set(meshWideServices(topo).map((s) => s.name));
+  const candidates = topo.services.filter((s) => !reserved.has(s.name));
   for (let i = 0; i < scoped; i++) {
-    // Never svc-0000: the mesh-wide changes use it, and a VirtualService private to a namespace
-    // outranks them there (Istio's exportTo precedence), which would hide their effect.
-    const s = topo.services[1 + ((i * 7919) % (topo.services.length - 1))];
+    const s = candidates[(i * 7919) % candidates.length];
     const meta = { name: `${s.name}-scoped`, namespace: s.namespace };
     const resource =
       i % 2 === 0
@@ -70,30 +82,66 @@ export function changes(topo, { scoped, global }) {
             metadata: meta,
             spec: { host: s.name, exportTo: ['.'], trafficPolicy: { connectionPool: { http: { http1MaxPendingRequests: 100 + i } } } },
           };
-    out.push({ kind: 'scoped', label: `${resource.kind} ${s.namespace}/${s.name} (exportTo .)`, resource, affected: { namespace: s.namespace } });
+    out.push({ kind: 'scoped', what: `scoped ${resource.kind}`, label: `${resource.kind} ${s.namespace}/${s.name} (exportTo .)`, resource, affected: { namespace: s.namespace } });
   }
   for (let i = 0; i < global; i++) {
-    // Alternate the two kinds users change most: a VirtualService (routing) and a DestinationRule
-    // (traffic policy), both visible everywhere. The control plane updates the two differently.
-    const s = topo.services[0];
-    const meta = { name: `${s.name}-mesh-wide`, namespace: s.namespace };
-    const resource =
-      i % 2 === 0
-        ? {
-            apiVersion: 'networking.istio.io/v1',
-            kind: 'VirtualService',
-            metadata: meta,
-            spec: { hosts: [s.name], http: [{ timeout: `${10 + i}s`, route: [{ destination: { host: s.name } }] }] },
-          }
-        : {
-            apiVersion: 'networking.istio.io/v1',
-            kind: 'DestinationRule',
-            metadata: meta,
-            spec: { host: s.name, trafficPolicy: { connectionPool: { http: { http1MaxPendingRequests: 500 + i } } } },
-          };
-    out.push({ kind: 'mesh-wide', label: `${resource.kind} ${s.namespace}/${s.name} (every namespace)`, resource, affected: 'all' });
+    const what = MESH_WIDE_KINDS[i % MESH_WIDE_KINDS.length];
+    const round = Math.floor(i / MESH_WIDE_KINDS.length);
+    const resource = meshWide(topo, what, round);
+    out.push({ kind: 'mesh-wide', what, label: `${resource.kind} ${resource.metadata.namespace}/${resource.metadata.name} (every proxy)`, resource, affected: 'all' });
   }
   return out;
+}
+
+/** The services the mesh-wide changes concern: svc-0000 … svc-0002, and a neighbour of svc-0002 (its namespace) to split to. */
+function meshWideServices(topo) {
+  const [s0, s1, s2] = topo.services;
+  const s3 = topo.services.find((s) => s !== s2 && s.namespace === s2.namespace) ?? s2;
+  return [s0, s1, s2, s3];
+}
+
+/** Version `round` of the mesh-wide resource of kind `what`: each differs from the one before. */
+function meshWide(topo, what, round) {
+  const [s0, s1, s2, s3] = meshWideServices(topo);
+  const meta = (s) => ({ name: `${s.name}-mesh-wide`, namespace: s.namespace });
+  switch (what) {
+    case 'VirtualService':
+      return { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: meta(s0), spec: { hosts: [s0.name], http: [{ timeout: `${10 + round}s`, route: [{ destination: { host: s0.name } }] }] } };
+    case 'DestinationRule':
+      return { apiVersion: 'networking.istio.io/v1', kind: 'DestinationRule', metadata: meta(s0), spec: { host: s0.name, trafficPolicy: { connectionPool: { http: { http1MaxPendingRequests: 500 + round } } } } };
+    case 'ServiceEntry':
+      return {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'ServiceEntry',
+        metadata: { name: 'payments-api', namespace: s0.namespace },
+        spec: { hosts: ['payments.example.com'], ports: [{ number: 80, name: 'http', protocol: 'HTTP' }], resolution: 'STATIC', endpoints: [{ address: `192.0.2.${1 + (round % 250)}` }] },
+      };
+    case 'HTTPRoute':
+      return {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'HTTPRoute',
+        metadata: meta(s1),
+        spec: { parentRefs: [{ group: '', kind: 'Service', name: s1.name, port: 9080 }], rules: [{ timeouts: { request: `${10 + round}s` }, backendRefs: [{ name: s1.name, port: 9080 }] }] },
+      };
+    case 'GRPCRoute':
+      return {
+        apiVersion: 'gateway.networking.k8s.io/v1',
+        kind: 'GRPCRoute',
+        metadata: meta(s2),
+        spec: { parentRefs: [{ group: '', kind: 'Service', name: s2.name }], rules: [{ backendRefs: [{ name: s2.name, port: 9080, weight: 90 - round }, { name: s3.name, port: 9080, weight: 10 + round }] }] },
+      };
+    case 'PeerAuthentication':
+      return { apiVersion: 'security.istio.io/v1', kind: 'PeerAuthentication', metadata: { name: 'default', namespace: 'istio-system' }, spec: { mtls: { mode: round % 2 === 0 ? 'STRICT' : 'PERMISSIVE' } } };
+    case 'wildcard DestinationRule':
+      return {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'DestinationRule',
+        metadata: { name: 'ns-00-defaults', namespace: 'istio-system' },
+        spec: { host: `*.${s0.namespace}.svc.cluster.local`, trafficPolicy: { connectionPool: { http: { http1MaxPendingRequests: 200 + round } } } },
+      };
+    default:
+      throw new Error(`unknown mesh-wide kind ${what}`);
+  }
 }
 
 /** Indexes of the proxies a change affects. */

@@ -1,6 +1,7 @@
 // networking.istio.io Gateway (Istio's, not Gateway API's): the ports, hosts and TLS settings a
 // gateway workload (chosen by selector) listens with at the mesh edge. Routes attach to it from
-// VirtualServices listing it in `gateways`.
+// VirtualServices listing it in `gateways` (`http` routes for terminated servers, `tls` routes by
+// SNI for PASSTHROUGH ones).
 import { Type, type Static } from '@sinclair/typebox';
 import { IstioPortSchema, ISTIO_NETWORKING_VERSIONS } from './istio-common.js';
 import { resourceSchema, type Stored } from './meta.js';
@@ -49,7 +50,14 @@ export function checkGateway(gw: Static<typeof GatewaySchema>): Problem[] {
     // As Istio checks: terminating TLS needs a certificate from somewhere (mode defaults to PASSTHROUGH).
     const tls = s.tls;
     if (tls?.mode !== 'SIMPLE' && tls?.mode !== 'MUTUAL') return [];
-    if (tls.credentialName || tls.credentialNames || tls.tlsCertificates || (tls.serverCertificate && tls.privateKey)) return [];
-    return [{ path: [...path, 'tls'], message: `mode ${tls.mode} needs serverCertificate and privateKey (or credentialName)` }];
+    const fromSecret = tls.credentialName || tls.credentialNames;
+    if (!fromSecret && !tls.tlsCertificates && !(tls.serverCertificate && tls.privateKey)) {
+      return [{ path: [...path, 'tls'], message: `mode ${tls.mode} needs serverCertificate and privateKey (or credentialName)` }];
+    }
+    // MUTUAL verifies clients with a CA: the secret's ca.crt, or caCertificates with files.
+    if (tls.mode === 'MUTUAL' && !fromSecret && !tls.tlsCertificates && !tls.caCertificates) {
+      return [{ path: [...path, 'tls', 'caCertificates'], message: 'is required with mode MUTUAL and serverCertificate (the CA that verifies client certificates)' }];
+    }
+    return [];
   });
 }

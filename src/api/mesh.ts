@@ -63,6 +63,7 @@ export type MeshGateway = Static<typeof MeshGatewaySchema>;
 const CredentialSchema = Strict({
   certFile: NonEmpty('PEM certificate chain, relative to the mesh file'),
   keyFile: NonEmpty('PEM private key, relative to the mesh file'),
+  caCertFile: Opt(NonEmpty('PEM CA bundle that verifies client certificates (tls.mode MUTUAL; the secret\'s ca.crt), relative to the mesh file')),
 });
 
 export const MeshSpecSchema = Strict({

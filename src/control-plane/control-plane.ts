@@ -10,6 +10,7 @@
 import type { Resource } from '../api/kinds.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { openCertificateAuthority } from './ca/authority.js';
+import { BootstrapTokens, newBootstrapToken } from './ca/bootstrap-tokens.js';
 import { withTrustBundle } from './ca/bundle-push.js';
 import { pushAndAwaitAcks } from './ca/bundle-propagation.js';
 import { certificatesOf, factsOf } from './ca/describe.js';
@@ -28,7 +29,6 @@ import { translate, type GatewayCredential, type ProxyNode } from './translate/i
 import { SnapshotCache, type EncodedSnapshot } from './translate/cache/snapshot-cache.js';
 import { affectedNamespaces } from './translate/cache/affected.js';
 import { createLogger } from '../proxy/telemetry/log.js';
-import { randomBytes } from 'node:crypto';
 
 const log = createLogger('control-plane');
 
@@ -64,9 +64,19 @@ export interface ControlPlane {
   /** Where `maille apply/get/delete` reach it (also in <stateDir>/api.json). */
   readonly apiUrl: string;
   trustBundlePem(): string;
-  /** Registers an expected proxy and returns its one-time bootstrap token. */
-  expect(proxy: ExpectedProxy, nodeId: string): string;
+  /**
+   * Registers an expected proxy and returns its bootstrap token: `token` when the launcher gives
+   * one (e.g. the one it kept from an earlier run, beside the proxy), else a new one. The token
+   * is kept (hashed) in the state directory, so it still works after a control-plane restart;
+   * the node's previous token no longer does.
+   */
+  expect(proxy: ExpectedProxy, nodeId: string, token?: string): string;
   status(): ReturnType<DiscoveryServer['status']>;
+  /**
+   * What keeps a proxy's applied configuration from fully serving (e.g. a gateway port another
+   * process holds), one line each; shown by `maille proxy-status`. An empty list clears it.
+   */
+  reportProblems(nodeId: string, problems: readonly string[]): void;
   /** What `maille proxy-config` shows: the proxy's last snapshot (no private keys) and its certificate. */
   proxyConfig(nodeId: string): ProxyConfig | undefined;
   close(): Promise<void>;
@@ -86,11 +96,19 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   const own = live.ownCredentials();
 
   const expected = new Map<string, ExpectedProxy>(); // by node id
-  const tokens = new Map<string, { nodeId: string; identity: WorkloadIdentity }>();
+  // Verified against what earlier runs registered too: a proxy whose certificate expired while the
+  // control plane was away (or that restarted) bootstraps again before the launcher re-registers it.
+  const tokens = await BootstrapTokens.open(opts.stateDir, log);
   // The snapshot last computed per node id, and the certificate issued to each node.
   // (Kept as the encoded form: `.snapshot` parses it when `maille proxy-config` asks.)
   const lastSnapshots = new Map<string, { readonly snapshot: Snapshot }>();
   const issued = new IssuedRecords();
+  const problems = new Map<string, string[]>(); // by node id, from the launcher
+  const statusWithProblems = (): ReturnType<DiscoveryServer['status']> =>
+    server.status().map((p) => {
+      const list = problems.get(p.nodeId);
+      return list === undefined ? p : { ...p, problems: list };
+    });
   const changeListeners: ((nodes: AffectedNodes) => void)[] = [];
   opts.registry.onChange(() => changeListeners.forEach((cb) => cb('all')));
   // A resource exported to some namespaces only concerns the proxies there; any other may matter
@@ -127,11 +145,11 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     keyPem: own.keyPem,
     trustBundlePem: own.trustBundlePem,
     trustDomain: opts.trustDomain,
-    authenticate: (token: string) => tokens.get(token)?.identity,
+    authenticate: (token: string) => tokens.verify(token)?.identity,
     signer: createWorkloadSigner({
       live,
       records: issued,
-      nodeOfToken: (token) => tokens.get(token)?.nodeId,
+      nodeOfToken: (token) => tokens.verify(token)?.nodeId,
       identityOfNode: (nodeId) => expected.get(nodeId)?.identity,
     }),
     provider: {
@@ -191,7 +209,7 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
   try {
     api = await startApiServer({
       store,
-      proxies: () => server.status(),
+      proxies: statusWithProblems,
       proxyConfig,
       ca: { status: () => live.status(), rotate: (overlapMs) => live.rotate(overlapMs) },
       stateDir: opts.stateDir,
@@ -210,21 +228,26 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     store,
     apiUrl: api.url,
     trustBundlePem: () => live.trustBundlePem(),
-    expect(proxy, nodeId) {
+    expect(proxy, nodeId, given) {
+      const token = given ?? newBootstrapToken();
+      tokens.register(nodeId, proxy.identity, token);
       expected.set(nodeId, proxy);
-      const token = randomBytes(24).toString('base64url');
-      tokens.set(token, { nodeId, identity: proxy.identity });
       // A proxy may already be connected (it reconnected before a restarted launcher registered it
       // again): give it its snapshot now instead of waiting for the next change.
       changeListeners.forEach((cb) => cb(new Set([nodeId])));
       return token;
     },
-    status: () => server.status(),
+    status: statusWithProblems,
+    reportProblems(nodeId, list) {
+      if (list.length === 0) problems.delete(nodeId);
+      else problems.set(nodeId, [...list]);
+    },
     proxyConfig,
     async close() {
       live.close();
       await api.close();
       await server.close();
+      await tokens.flush().catch(() => {}); // a failed write was logged; nothing more to do here
     },
   };
 }

@@ -47,7 +47,9 @@ export function gatewayListeners(gw: LocalGateway, input: PlanInput): GatewayLis
         s.hosts.forEach((h) => hosts.add(h));
       });
     }
-    return { address, port: l.port, tls: l.tls !== undefined, servers, gatewayPorts: [...gatewayPorts], hosts: [...hosts] };
+    // Terminated, passed through or mesh mTLS: clients speak TLS to it either way.
+    const tls = l.tls !== undefined || l.sniRoutes !== undefined || l.mtls !== undefined;
+    return { address, port: l.port, tls, servers, gatewayPorts: [...gatewayPorts], hosts: [...hosts] };
   });
 }
 

@@ -88,6 +88,21 @@ describe('local gateways', () => {
     );
   });
 
+  it('examples/gateway-tls.yaml: MUTUAL on 127.0.0.1:8443 and PASSTHROUGH on 9443, both TLS', () => {
+    const { mesh, others } = load(readFileSync(join(packageInfo().root, 'examples/gateway-tls.yaml'), 'utf8'));
+    const [gw] = localGateways(mesh);
+    // The credential as meshCredentials gives it (the files need not exist to plan the ports).
+    const credentials = { 'ratings-credential': { certFile: '/c.pem', keyFile: '/k.pem', caCertFile: '/ca.pem' } };
+    const listeners = gatewayListeners(gw, { resources: others, mesh: SETTINGS, credentials });
+    assert.deepEqual(
+      listeners.map((l) => [listenerUrl(l), l.gatewayPorts, l.hosts]),
+      [
+        ['https://127.0.0.1:8443', [443], ['ratings.example.com']],
+        ['https://127.0.0.1:9443', [9443], ['nginx.example.com']],
+      ],
+    );
+  });
+
   it('a gateway no Gateway selects plans no listener, and the Gateway is named in a warning', () => {
     const { mesh, others } = load(`${MESH('    - {name: edge}')}---\n${GATEWAY}`);
     const gateways = localGateways(mesh);
@@ -107,6 +122,14 @@ describe('local gateways', () => {
     const bad = load(MESH('    - name: ingressgateway', '  credentials:\n    bookinfo-cert: {certFile: c.pem, keyFile: nope.pem}'));
     assert.throws(() => meshCredentials(bad.mesh, 'mesh.yaml', dir), {
       message: `mesh.yaml: spec.credentials["bookinfo-cert"].keyFile: cannot read ${join(dir, 'nope.pem')} (ENOENT)`,
+    });
+    // MUTUAL's CA (a TLS secret's ca.crt), resolved and checked the same way.
+    writeFileSync(join(dir, 'ca.pem'), 'x');
+    const mutual = load(MESH('    - name: ingressgateway', '  credentials:\n    secure-cert: {certFile: c.pem, keyFile: k.pem, caCertFile: ca.pem}'));
+    assert.deepEqual(meshCredentials(mutual.mesh, 'mesh.yaml', dir), { 'secure-cert': { certFile: join(dir, 'c.pem'), keyFile: join(dir, 'k.pem'), caCertFile: join(dir, 'ca.pem') } });
+    const noCa = load(MESH('    - name: ingressgateway', '  credentials:\n    secure-cert: {certFile: c.pem, keyFile: k.pem, caCertFile: ca/missing.pem}'));
+    assert.throws(() => meshCredentials(noCa.mesh, 'mesh.yaml', dir), {
+      message: `mesh.yaml: spec.credentials["secure-cert"].caCertFile: cannot read ${join(dir, 'ca/missing.pem')} (ENOENT)`,
     });
   });
 });

@@ -2,6 +2,8 @@
 // port already taken is one line naming the port, who wanted it and what to change — not a
 // gateway crash-looping in the logs after half the mesh started.
 import { createServer } from 'node:net';
+import type { GatewayListener } from './gateway-listeners.js';
+import type { LocalGateway } from './gateways.js';
 
 export interface WantedPort {
   address: string;
@@ -26,12 +28,24 @@ export async function portProblems(wanted: readonly WantedPort[]): Promise<strin
     if (clashing.has(w) || w.port === 0) continue;
     const code = await tryListen(w.address, w.port);
     if (code === undefined) continue;
-    problems.push(describe(w, code));
+    problems.push(describePortProblem(w, code));
   }
   return problems;
 }
 
-function describe(w: WantedPort, code: string): string {
+/** A gateway listener as a wanted port: the Gateway servers behind it, and where to move it. */
+export function gatewayWantedPort(gw: LocalGateway, l: GatewayListener, meshFile: string): WantedPort {
+  const mapped = l.gatewayPorts.find((p) => p !== l.port);
+  const owner = `${l.servers.join(', ')}${mapped !== undefined ? `, port ${mapped} → ${l.port}` : ''}, gateway ${gw.id}`;
+  const change =
+    mapped !== undefined
+      ? `its targetPort in ${meshFile} ${gw.path}.ports`
+      : `the Gateway's port, or map it in ${meshFile} ${gw.path}.ports (e.g. - {port: ${l.port}, targetPort: ${l.port + 10000 > 65535 ? 18080 : l.port + 10000}})`;
+  return { address: l.address, port: l.port, owner, change };
+}
+
+/** The line for a port that could not be bound with error `code` (EADDRINUSE, EACCES…). */
+export function describePortProblem(w: WantedPort, code: string): string {
   const at = `port ${w.port} (${w.owner})`;
   switch (code) {
     case 'EADDRINUSE':

@@ -3,22 +3,24 @@
 // outbound settings in its environment; every gateway of spec.gateways gets a proxy process
 // listening on the ports its Gateways declare. Every fixed port is checked before anything
 // starts; Ctrl-C stops everything.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Resource } from '../api/kinds.js';
 import { ConfigError } from '../api/load.js';
 import type { Mesh } from '../api/mesh.js';
+import { isWellFormedToken } from '../control-plane/ca/bootstrap-tokens.js';
 import { trustBundleFile } from '../control-plane/ca/live-authority.js';
 import { startControlPlane, type ControlPlane } from '../control-plane/control-plane.js';
 import type { NodeInfo } from '../control-plane/discovery/protocol.js';
 import { MemoryRegistry, servicesFromMesh } from '../control-plane/registry/index.js';
 import { ResourceStore } from '../control-plane/sources/store.js';
 import { meshCredentials } from './credentials.js';
-import { gatewayListeners, unselectedGateways, type GatewayListener } from './gateway-listeners.js';
+import { gatewayListeners, unselectedGateways, type GatewayListener, type PlanInput } from './gateway-listeners.js';
 import { gatewayNode, localGateways, type LocalGateway } from './gateways.js';
 import { PortAllocator } from './port-allocator.js';
-import { portProblems, type WantedPort } from './port-check.js';
+import { describePortProblem, gatewayWantedPort, portProblems, type WantedPort } from './port-check.js';
+import { watchGatewayPorts, type GatewayPortWatch, type UnboundListener } from './gateway-port-watch.js';
 import { Supervisor } from './supervisor.js';
 import { alignColumns } from './tables.js';
 
@@ -40,6 +42,8 @@ export interface RunningMesh {
   controlPlane: ControlPlane;
   workloads: WorkloadPorts[];
   gateways: GatewayPorts[];
+  /** Asks the gateways for listeners they could not bind (every 2 s; `check()` for one round now). */
+  portWatch: GatewayPortWatch;
   stop(): Promise<void>;
 }
 
@@ -97,11 +101,20 @@ export async function runMesh(opts: RunOptions): Promise<RunningMesh> {
     const workloads = await startWorkloads(mesh, launch);
     const gatewayPorts: GatewayPorts[] = [];
     for (const [gw, listeners] of listenersOf) gatewayPorts.push({ ...(await startGateway(gw, launch)), listeners });
+    // A port taken after this start (a Gateway applied later): named in the log and in proxy-status.
+    const portWatch = watchGatewayPorts({
+      gateways: gatewayPorts.map((g) => ({ gateway: gateways.find((gw) => gw.id === g.id)!, admin: g.admin })),
+      describe: (gw, listener) => describeUnbound(gw, listener, { ...planInput, resources: cp.store.resources() }, meshFile),
+      out: opts.out,
+      report: (nodeId, lines) => cp.reportProblems(nodeId, lines),
+    });
     return {
       controlPlane: cp,
       workloads,
       gateways: gatewayPorts,
+      portWatch,
       async stop() {
+        portWatch.stop();
         await supervisor.stop();
         await cp.close();
       },
@@ -125,11 +138,28 @@ interface Launch {
   ports: PortAllocator;
 }
 
+/**
+ * The token this proxy had in an earlier run, if any. Kept on purpose: a proxy of that run still
+ * holds it (it outlived the launcher, or restarts from this file), and the control plane still
+ * accepts it after a restart (ca/bootstrap-tokens.ts), so it can get a certificate again.
+ */
+function keptToken(l: Launch, id: string): string | undefined {
+  try {
+    const token = readFileSync(join(l.runDir, id, 'token'), 'utf8').trim();
+    return isWellFormedToken(token) ? token : undefined;
+  } catch {
+    return undefined; // first run of this proxy
+  }
+}
+
 /** Writes a proxy's bootstrap token and node description; returns the `maille proxy` arguments. */
 function proxyArgs(l: Launch, id: string, token: string, node: NodeInfo, adminPort: number): string[] {
   const dir = join(l.runDir, id);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  writeFileSync(join(dir, 'token'), token, { mode: 0o600 });
+  // Replaced whole (rename), never seen half-written by a proxy starting at that moment.
+  const tmp = join(dir, `.token.${process.pid}.tmp`);
+  writeFileSync(tmp, token, { mode: 0o600 });
+  renameSync(tmp, join(dir, 'token'));
   writeFileSync(join(dir, 'node.json'), JSON.stringify(node));
   return [BIN, 'proxy', '--control-plane', `127.0.0.1:${l.cp.port}`, '--bootstrap-token-file', join(dir, 'token'), '--trust-bundle', l.bundleFile, '--trust-domain', l.trustDomain, '--node', join(dir, 'node.json'), '--admin-port', String(adminPort), '--log-level', 'warn'];
 }
@@ -138,27 +168,25 @@ async function startGateway(gw: LocalGateway, l: Launch): Promise<Omit<GatewayPo
   const admin = await l.ports.next();
   const identity = { trustDomain: l.trustDomain, namespace: gw.namespace, serviceAccount: gw.serviceAccount };
   // No workload registration: a gateway backs no service; it is a client of the mesh.
-  const token = l.cp.expect({ node: gatewayNode(gw), identity }, gw.id);
+  const token = l.cp.expect({ node: gatewayNode(gw), identity }, gw.id, keptToken(l, gw.id));
   const node: NodeInfo = { id: gw.id, namespace: gw.namespace, serviceAccount: gw.serviceAccount, labels: { ...gw.labels }, addresses: [gw.address], proxyVersion: '0.1.0' };
   l.supervisor.start({ name: `${gw.id}/gateway`, command: process.execPath, args: proxyArgs(l, gw.id, token, node, admin) });
   return { id: gw.id, identity: `spiffe://${l.trustDomain}/ns/${gw.namespace}/sa/${gw.serviceAccount}`, labels: gw.labels, admin };
+}
+
+/** `port N (Gateway ns/name spec.servers[i], gateway G) is already in use on A; free it or change …`. */
+function describeUnbound(gw: LocalGateway, unbound: UnboundListener, now: PlanInput, meshFile: string): string {
+  const listener = gatewayListeners(gw, now).find((l) => l.port === unbound.port && l.address === unbound.address);
+  const code = /\bE[A-Z]{3,}\b/.exec(unbound.error)?.[0] ?? (/already in use/.test(unbound.error) ? 'EADDRINUSE' : undefined);
+  if (listener === undefined || code === undefined) return `gateway ${gw.id}: ${unbound.error}`;
+  return describePortProblem(gatewayWantedPort(gw, listener, meshFile), code);
 }
 
 /** The fixed ports of the mesh: the control plane's, and each gateway listener's. */
 function wantedPorts(controlPlanePort: number, listenersOf: Map<LocalGateway, GatewayListener[]>, meshFile: string): WantedPort[] {
   const wanted: WantedPort[] = [];
   if (controlPlanePort !== 0) wanted.push({ address: '127.0.0.1', port: controlPlanePort, owner: 'control plane', change: '--control-plane-port (0 picks a free one)' });
-  for (const [gw, listeners] of listenersOf) {
-    for (const l of listeners) {
-      const mapped = l.gatewayPorts.find((p) => p !== l.port);
-      const owner = `${l.servers.join(', ')}${mapped !== undefined ? `, port ${mapped} → ${l.port}` : ''}, gateway ${gw.id}`;
-      const change =
-        mapped !== undefined
-          ? `its targetPort in ${meshFile} ${gw.path}.ports`
-          : `the Gateway's port, or map it in ${meshFile} ${gw.path}.ports (e.g. - {port: ${l.port}, targetPort: ${l.port + 10000 > 65535 ? 18080 : l.port + 10000}})`;
-      wanted.push({ address: l.address, port: l.port, owner, change });
-    }
-  }
+  for (const [gw, listeners] of listenersOf) for (const l of listeners) wanted.push(gatewayWantedPort(gw, l, meshFile));
   return wanted;
 }
 
@@ -182,6 +210,7 @@ async function startWorkloads(mesh: Mesh, l: Launch): Promise<WorkloadPorts[]> {
             workload: { id, service: svc.name, namespace, serviceAccount: sa, labels, address: '127.0.0.1', inboundPort: ports.inbound, appPort: ports.app },
           },
           id,
+          keptToken(l, id),
         );
         const node: NodeInfo = { id, namespace, serviceAccount: sa, labels, addresses: ['127.0.0.1'], proxyVersion: '0.1.0', service: { name: svc.name, ports: [{ port: svc.port, targetPort: ports.app }] } };
         supervisor.start({ name: `${id}/proxy`, command: process.execPath, args: proxyArgs(l, id, token, node, ports.admin) });

@@ -300,12 +300,27 @@ export const ListenerLimitsSchema = Strict({
 });
 export type ListenerLimits = Static<typeof ListenerLimitsSchema>;
 
+/**
+ * Require a client certificate (Istio's MUTUAL): its chain must end in one of these CAs, and
+ * with subjectAltNames, one of its SANs (DNS, URI, email or IP) must equal one of them.
+ */
+export const ListenerClientAuthSchema = Strict({
+  /** The CA bundle, PEM inline … */
+  caCertificatesPem: Opt(Type.String({ minLength: 1 })),
+  /** … or a file. Exactly one of the two. */
+  caCertificatesFile: Opt(Type.String({ minLength: 1 })),
+  subjectAltNames: Opt(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+});
+export type ListenerClientAuth = Static<typeof ListenerClientAuthSchema>;
+
 export const ListenerSniCertificateSchema = Strict({
   serverNames: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
   certificatePem: Opt(Type.String({ minLength: 1 })),
   privateKeyPem: Opt(Type.String({ minLength: 1 })),
   certFile: Opt(Type.String({ minLength: 1 })),
   keyFile: Opt(Type.String({ minLength: 1 })),
+  /** Client certificates required for these names (omitted: none asked for). */
+  clientAuth: Opt(ListenerClientAuthSchema),
 });
 export type ListenerSniCertificate = Static<typeof ListenerSniCertificateSchema>;
 
@@ -324,8 +339,28 @@ export const ListenerTlsSchema = Strict({
    * equal to it, or `*.suffix` matching one more label. No match (or no SNI): the one above.
    */
   sni: Opt(Type.Array(ListenerSniCertificateSchema)),
+  /** Client certificates required with the certificate above (omitted: none asked for). */
+  clientAuth: Opt(ListenerClientAuthSchema),
 });
 export type ListenerTls = Static<typeof ListenerTlsSchema>;
+
+export const TcpDestinationSchema = Strict({
+  cluster: Type.String({ minLength: 1 }),
+  /** Relative weight, per connection. Default 1. */
+  weight: Opt(Type.Integer({ minimum: 0 })),
+});
+export type TcpDestination = Static<typeof TcpDestinationSchema>;
+
+/**
+ * TLS passthrough (Istio's PASSTHROUGH): a connection whose ClientHello names one of
+ * serverNames (exact, or `*.suffix` for one more label, or `*`) is sent as opaque TCP to one of
+ * the destinations, TLS untouched; the backend terminates it.
+ */
+export const SniRouteSchema = Strict({
+  serverNames: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+  destinations: Type.Array(TcpDestinationSchema, { minItems: 1 }),
+});
+export type SniRoute = Static<typeof SniRouteSchema>;
 
 export const ListenerSchema = Strict({
   name: Type.String({ minLength: 1 }),
@@ -348,6 +383,12 @@ export const ListenerSchema = Strict({
   limits: Opt(ListenerLimitsSchema),
   /** Terminate TLS here; the protocol inside is chosen by ALPN (else sniffed or declared). */
   tls: Opt(ListenerTlsSchema),
+  /**
+   * Read the client's TLS ClientHello first: a server name an entry claims is passed through
+   * (the first entry naming it wins; exact names before wildcards); any other goes on to `tls`
+   * when the listener has it, else the connection is closed.
+   */
+  sniRoutes: Opt(Type.Array(SniRouteSchema)),
   /**
    * Mesh mutual TLS with this proxy's workload certificate: STRICT requires a client certificate
    * with one SPIFFE ID of the trust domain; PERMISSIVE also accepts plaintext.

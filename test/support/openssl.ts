@@ -40,3 +40,13 @@ export async function sClientGet(port: number, path: string, host: string, clien
   const script = `printf '${request}' | timeout 10 openssl s_client -connect 127.0.0.1:${port} -cert '${client.cert}' -key '${client.key}' -quiet 2>&1; true`;
   return (await run('sh', ['-c', script])).stdout;
 }
+
+/** A P-256 key and certificate for `cn` with `subjectAltName` (e.g. `DNS:a.example.com,URI:spiffe://x`), signed by `ca`. */
+export async function makeLeaf(ca: CertFiles, cn: string, subjectAltName: string): Promise<CertFiles> {
+  const dir = mkdtempSync(join(tmpdir(), 'maille-leaf-'));
+  const leaf = { cert: join(dir, 'cert.pem'), key: join(dir, 'key.pem') };
+  writeFileSync(join(dir, 'ext.cnf'), `subjectAltName=${subjectAltName}\nextendedKeyUsage=serverAuth,clientAuth\n`);
+  await run('openssl', ['req', '-new', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', leaf.key, '-out', join(dir, 'req.csr'), '-subj', `/CN=${cn}`]);
+  await run('openssl', ['x509', '-req', '-in', join(dir, 'req.csr'), '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-out', leaf.cert, '-days', '1', '-extfile', join(dir, 'ext.cnf')]);
+  return leaf;
+}

@@ -1,5 +1,6 @@
 // `maille proxy-status`: every proxy connected to the running control plane, the snapshot
-// versions sent and acknowledged, and why the last one was refused (NACK), if it was.
+// versions sent and acknowledged, why the last one was refused (NACK), if it was, and what keeps
+// an applied one from fully serving (a gateway port another process holds).
 import { formatOptions, outputOption, parseArgs, type OptionSpecs } from '../args.js';
 import type { Command } from '../command.js';
 import { printData } from '../output.js';
@@ -30,6 +31,9 @@ export const command: Command = {
     ];
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
     rows.forEach((r) => ctx.out(r.map((v, c) => v.padEnd(widths[c])).join('  ').trimEnd()));
+    // What an ACK does not say: configuration applied, but part of it cannot serve (a port taken).
+    const problems = proxies.flatMap((p) => (p.problems ?? []).map((line) => `${p.nodeId}: ${line}`));
+    if (problems.length > 0) ['', 'PROBLEMS', ...problems].forEach((l) => ctx.out(l));
     return 0;
   },
 };

@@ -125,6 +125,33 @@ spec:
     ]);
   });
 
+  it('reports Gateways that select no gateway of the Mesh, and VirtualServices bound to undeclared Gateways', () => {
+    const gw = (name: string, ns: string, selector: string) =>
+      `---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: ${name}, namespace: ${ns}}\nspec:\n  selector: ${selector}\n  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]\n`;
+    const withGateways = MESH.replace('spec:\n', 'spec:\n  gateways:\n    - name: ingressgateway\n');
+    const f = files.write(
+      'gateways.yaml',
+      `${withGateways}${gw('ok', 'istio-system', '{istio: ingressgateway}')}${gw('typo', 'default', '{istio: ingresgateway}')}${VS(
+        'front',
+        '  hosts: ["*"]\n  gateways: [ok, istio-system/ok, mesh, istio-system/typo]\n  http: [{route: [{destination: {host: reviews}}]}]\n',
+      )}`,
+    );
+    assert.deepEqual(analyzeLines(f), [
+      `${f}:29: warning: document 3 (Gateway/default/typo): spec.selector: no gateway of the Mesh carries istio=ingresgateway (the Mesh's gateways carry app=ingressgateway, istio=ingressgateway (spec.gateways[0] ingressgateway)), so this Gateway listens nowhere; fix the selector, or add a gateway with these labels to the Mesh's spec.gateways`,
+      `${f}:37: error: document 4 (VirtualService/default/front): spec.gateways[0]: no Gateway default/ok among the files analyzed, so no gateway serves these routes; did you mean istio-system/ok?`,
+      `${f}:37: error: document 4 (VirtualService/default/front): spec.gateways[3]: no Gateway istio-system/typo among the files analyzed, so no gateway serves these routes; did you mean default/typo?`,
+    ]);
+    // Without gateways in the Mesh, a selector-less Gateway listens nowhere either.
+    const none = files.write('no-gateways.yaml', `${MESH}${gw('all', 'default', '{}')}`);
+    assert.deepEqual(analyzeLines(none), [
+      `${none}:20: warning: document 2 (Gateway/default/all): spec.selector: no gateway of the Mesh carries any labels (the Mesh declares no gateway in spec.gateways), so this Gateway listens nowhere; fix the selector, or add a gateway with these labels to the Mesh's spec.gateways`,
+    ]);
+  });
+
+  it('finds nothing in examples/gateway.yaml', () => {
+    assert.deepEqual(analyze([{ file: 'examples/gateway.yaml', text: readFileSync('examples/gateway.yaml', 'utf8') }]), []);
+  });
+
   it('counts ServiceEntry hosts as known, and surfaces what translate cannot apply, once', () => {
     const f = files.write(
       'entry.yaml',

@@ -6,6 +6,7 @@
 import type { Mesh } from '../../api/mesh.js';
 import type { ServiceEntry } from '../../api/service-entry.js';
 import { conflictFindings } from './conflicts.js';
+import { gatewayFindings } from './gateways.js';
 import { readResources } from './read.js';
 import { referenceFindings } from './references.js';
 import { selectorFindings } from './selectors.js';
@@ -39,6 +40,7 @@ export function analyze(files: readonly SourceFile[], options: AnalyzeOptions = 
     ...referenceFindings(world, resources, !invalid.has('DestinationRule') && !invalid.has('*')),
     ...conflictFindings(resources, world.namespaces(), options),
     ...selectorFindings(world, resources, options),
+    ...gatewayFindings(world, resources, !invalid.has('Gateway') && !invalid.has('*')),
     ...weightFindings(resources),
   );
   // translate reports some of the same things in its own words; the analyzer's finding, which

@@ -56,8 +56,7 @@
 // plane's SVID; proxies check its SPIFFE ID, not a DNS name.
 //
 // Errors: a non-200 status with ErrorBody {"error": {"code": "MAILLE_ERR_…", "message": "…"}}.
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import { ShapeError, array, boolean, integer, key, object, oneOf, optional, required, string, type Fields } from './protocol-check.js';
 
 export const DISCOVERY_PORT = 15012;
 export const STREAM_PATH = '/maille.discovery.v1/Stream';
@@ -80,53 +79,53 @@ export const MAX_SNAPSHOT_MESSAGE_BYTES = 64 << 20;
 /** NACK errors are for people; the proxy cuts them to this length. */
 export const MAX_NACK_ERROR_CHARS = 8192;
 
-const Name = Type.String({ minLength: 1, maxLength: 253 });
-const Port = Type.Integer({ minimum: 1, maximum: 65535 });
-const Version = Type.Integer({ minimum: 1 });
+const NAME_MAX = 253;
+const PORT_PROTOCOLS = ['http', 'http2', 'grpc', 'tcp'] as const;
 
-export const ServedPortSchema = Type.Object({
+export interface ServedPort {
   /** Port callers use (the service port). */
-  port: Port,
+  port: number;
   /** Where the app listens, when it differs from `port`. */
-  targetPort: Type.Optional(Port),
-  name: Type.Optional(Type.String()),
-  protocol: Type.Optional(Type.Union([Type.Literal('http'), Type.Literal('http2'), Type.Literal('grpc'), Type.Literal('tcp')])),
-});
-export type ServedPort = Static<typeof ServedPortSchema>;
+  targetPort?: number;
+  name?: string;
+  protocol?: (typeof PORT_PROTOCOLS)[number];
+}
 
 /** Who a proxy is and what it serves: what the registry learns when the proxy connects. */
-export const NodeInfoSchema = Type.Object({
+export interface NodeInfo {
   /** Unique per proxy process (e.g. reviews-v1-0). */
-  id: Name,
-  namespace: Name,
-  serviceAccount: Name,
-  labels: Type.Record(Type.String(), Type.String()),
+  id: string;
+  namespace: string;
+  serviceAccount: string;
+  labels: Record<string, string>;
   /** The service this workload backs; absent for a gateway or a client-only workload. */
-  service: Type.Optional(Type.Object({ name: Name, ports: Type.Array(ServedPortSchema) })),
+  service?: { name: string; ports: ServedPort[] };
   /** Addresses the workload is reachable at (local mode: 127.0.0.1 or its netns address). */
-  addresses: Type.Array(Type.String({ minLength: 1 })),
-  proxyVersion: Type.String(),
-});
-export type NodeInfo = Static<typeof NodeInfoSchema>;
+  addresses: string[];
+  proxyVersion: string;
+}
 
-const HelloSchema = Type.Object({
-  type: Type.Literal('hello'),
-  node: NodeInfoSchema,
-  lastVersion: Type.Optional(Type.Integer({ minimum: 0 })),
+export interface HelloMessage {
+  type: 'hello';
+  node: NodeInfo;
+  lastVersion?: number;
   /** The proxy understands delta messages. */
-  acceptsDelta: Type.Optional(Type.Boolean()),
+  acceptsDelta?: boolean;
   /** The version of the snapshot the proxy holds (last received), a base a delta may build on. */
-  heldVersion: Type.Optional(Version),
-});
-const AckSchema = Type.Object({ type: Type.Literal('ack'), version: Version });
-const NackSchema = Type.Object({ type: Type.Literal('nack'), version: Version, error: Type.String() });
-export type HelloMessage = Static<typeof HelloSchema>;
-export type AckMessage = Static<typeof AckSchema>;
-export type NackMessage = Static<typeof NackSchema>;
+  heldVersion?: number;
+}
+export interface AckMessage {
+  type: 'ack';
+  version: number;
+}
+export interface NackMessage {
+  type: 'nack';
+  version: number;
+  error: string;
+}
 export type ProxyMessage = HelloMessage | AckMessage | NackMessage;
 
 /** The snapshot is checked by the proxy's own validator (validateSnapshot), not here. */
-const SnapshotEnvelopeSchema = Type.Object({ type: Type.Literal('snapshot'), version: Version, snapshot: Type.Unknown() });
 export interface SnapshotMessage {
   type: 'snapshot';
   version: number;
@@ -134,7 +133,6 @@ export interface SnapshotMessage {
   snapshot: unknown;
 }
 
-const DeltaEnvelopeSchema = Type.Object({ type: Type.Literal('delta'), version: Version, baseVersion: Version, delta: Type.Unknown() });
 /** The snapshot of `baseVersion` with `delta` applied (apply-delta.ts) is the snapshot of `version`. */
 export interface DeltaMessage {
   type: 'delta';
@@ -145,10 +143,14 @@ export interface DeltaMessage {
 }
 export type ControlPlaneMessage = SnapshotMessage | DeltaMessage;
 
-export const SignRequestSchema = Type.Object({ csr: Type.String({ minLength: 1 }), node: Type.Optional(Name) });
-export type SignRequest = Static<typeof SignRequestSchema>;
-export const SignResponseSchema = Type.Object({ certChain: Type.String({ minLength: 1 }), trustBundle: Type.String({ minLength: 1 }) });
-export type SignResponse = Static<typeof SignResponseSchema>;
+export interface SignRequest {
+  csr: string;
+  node?: string;
+}
+export interface SignResponse {
+  certChain: string;
+  trustBundle: string;
+}
 
 export type DiscoveryErrorCode =
   | 'MAILLE_ERR_UNAUTHENTICATED'
@@ -174,23 +176,15 @@ export const HTTP_STATUS: Readonly<Record<string, number>> = {
 // Parsing. Each returns the message, undefined for a well-formed message of an unknown type
 // (ignored, see above), or throws an Error whose message says what is wrong.
 
-let helloCheck: TypeCheck<typeof HelloSchema> | undefined;
-let ackCheck: TypeCheck<typeof AckSchema> | undefined;
-let nackCheck: TypeCheck<typeof NackSchema> | undefined;
-let snapshotCheck: TypeCheck<typeof SnapshotEnvelopeSchema> | undefined;
-let deltaCheck: TypeCheck<typeof DeltaEnvelopeSchema> | undefined;
-let signRequestCheck: TypeCheck<typeof SignRequestSchema> | undefined;
-let signResponseCheck: TypeCheck<typeof SignResponseSchema> | undefined;
-
 export function parseProxyMessage(line: string): ProxyMessage | undefined {
   const value = parseJsonObject(line);
   switch (value.type) {
     case 'hello':
-      return checked((helloCheck ??= TypeCompiler.Compile(HelloSchema)), value, 'hello');
+      return checked<HelloMessage>(checkHello, value, 'hello');
     case 'ack':
-      return checked((ackCheck ??= TypeCompiler.Compile(AckSchema)), value, 'ack');
+      return checked<AckMessage>(checkAck, value, 'ack');
     case 'nack':
-      return checked((nackCheck ??= TypeCompiler.Compile(NackSchema)), value, 'nack');
+      return checked<NackMessage>(checkNack, value, 'nack');
     default:
       return undefined;
   }
@@ -199,20 +193,20 @@ export function parseProxyMessage(line: string): ProxyMessage | undefined {
 export function parseControlPlaneMessage(line: string): ControlPlaneMessage | undefined {
   const value = parseJsonObject(line);
   if (value.type === 'delta') {
-    const message = checked((deltaCheck ??= TypeCompiler.Compile(DeltaEnvelopeSchema)), value, 'delta');
-    return { type: 'delta', version: message.version, baseVersion: message.baseVersion, delta: message.delta };
+    const m = checked<DeltaMessage>(checkDeltaEnvelope, value, 'delta');
+    return { type: 'delta', version: m.version, baseVersion: m.baseVersion, delta: m.delta };
   }
   if (value.type !== 'snapshot') return undefined;
-  const message = checked((snapshotCheck ??= TypeCompiler.Compile(SnapshotEnvelopeSchema)), value, 'snapshot');
-  return { type: 'snapshot', version: message.version, snapshot: message.snapshot };
+  const m = checked<SnapshotMessage>(checkSnapshotEnvelope, value, 'snapshot');
+  return { type: 'snapshot', version: m.version, snapshot: m.snapshot };
 }
 
 export function parseSignRequest(text: string): SignRequest {
-  return checked((signRequestCheck ??= TypeCompiler.Compile(SignRequestSchema)), parseJsonObject(text), 'sign request');
+  return checked<SignRequest>(checkSignRequest, parseJsonObject(text), 'sign request');
 }
 
 export function parseSignResponse(text: string): SignResponse {
-  return checked((signResponseCheck ??= TypeCompiler.Compile(SignResponseSchema)), parseJsonObject(text), 'sign response');
+  return checked<SignResponse>(checkSignResponse, parseJsonObject(text), 'sign response');
 }
 
 /** An ErrorBody's code and message, or a description of whatever else the body was. */
@@ -267,9 +261,89 @@ function parseJsonObject(text: string): Record<string, unknown> {
   return value as Record<string, unknown>;
 }
 
-function checked<S extends TSchema>(check: TypeCheck<S>, value: unknown, what: string): Static<S> {
-  if (check.Check(value)) return value;
-  const first = check.Errors(value).First();
-  const where = first?.path ? ` at ${first.path}` : '';
-  throw new Error(`invalid ${what}${where}: ${first?.message ?? 'does not match the protocol'}`);
+// The checks, one per message (protocol-check.ts has the building blocks). `p` is the JSON
+// pointer of the value being checked.
+const name = (v: unknown, p: string): string => string(v, p, 1, NAME_MAX);
+const anyString = (v: unknown, p: string): string => string(v, p);
+const nonEmpty = (v: unknown, p: string): string => string(v, p, 1);
+const version = (v: unknown, p: string): number => integer(v, p, 1);
+const port = (v: unknown, p: string): number => integer(v, p, 1, 65535);
+const anything = (): void => {};
+
+function checkServedPort(v: unknown, p: string): void {
+  const sp = object(v, p);
+  required(sp, 'port', p, port);
+  optional(sp, 'targetPort', p, port);
+  optional(sp, 'name', p, anyString);
+  optional(sp, 'protocol', p, (x, q) => oneOf(x, q, PORT_PROTOCOLS));
+}
+
+function checkService(v: unknown, p: string): void {
+  const service = object(v, p);
+  required(service, 'name', p, name);
+  required(service, 'ports', p, (x, q) => array(x, q, checkServedPort));
+}
+
+function checkLabels(v: unknown, p: string): void {
+  const labels = object(v, p);
+  for (const k of Object.keys(labels)) string(labels[k], key(p, k));
+}
+
+function checkNodeInfo(v: unknown, p: string): void {
+  const node = object(v, p);
+  required(node, 'id', p, name);
+  required(node, 'namespace', p, name);
+  required(node, 'serviceAccount', p, name);
+  required(node, 'labels', p, checkLabels);
+  optional(node, 'service', p, checkService);
+  required(node, 'addresses', p, (x, q) => array(x, q, nonEmpty));
+  required(node, 'proxyVersion', p, anyString);
+}
+
+function checkHello(m: Fields): void {
+  required(m, 'node', '', checkNodeInfo);
+  optional(m, 'lastVersion', '', (v, p) => integer(v, p, 0));
+  optional(m, 'acceptsDelta', '', boolean);
+  optional(m, 'heldVersion', '', version);
+}
+
+function checkAck(m: Fields): void {
+  required(m, 'version', '', version);
+}
+
+function checkNack(m: Fields): void {
+  required(m, 'version', '', version);
+  required(m, 'error', '', anyString);
+}
+
+function checkSnapshotEnvelope(m: Fields): void {
+  required(m, 'version', '', version);
+  required(m, 'snapshot', '', anything);
+}
+
+function checkDeltaEnvelope(m: Fields): void {
+  required(m, 'version', '', version);
+  required(m, 'baseVersion', '', version);
+  required(m, 'delta', '', anything);
+}
+
+function checkSignRequest(m: Fields): void {
+  required(m, 'csr', '', nonEmpty);
+  optional(m, 'node', '', name);
+}
+
+function checkSignResponse(m: Fields): void {
+  required(m, 'certChain', '', nonEmpty);
+  required(m, 'trustBundle', '', nonEmpty);
+}
+
+/** Runs `check` on a message's fields; a failure becomes "invalid WHAT at PATH: REASON". */
+function checked<T>(check: (m: Fields) => void, value: Fields, what: string): T {
+  try {
+    check(value);
+  } catch (err) {
+    if (!(err instanceof ShapeError)) throw err;
+    throw new Error(`invalid ${what}${err.path ? ` at ${err.path}` : ''}: ${err.reason}`);
+  }
+  return value as unknown as T;
 }

@@ -119,6 +119,11 @@ export interface ProxyStatus {
   lastNack?: { version: number; error: string; at: string };
   /** synced: the last sent version is ACKed; nacked: it was refused; pending: no answer yet. */
   state: SyncState;
+  /**
+   * What keeps part of an applied configuration from serving, as the launcher learns it (a gateway
+   * listener whose port another process holds), one line each naming the port and what to change.
+   */
+  problems?: string[];
 }
 
 export interface DiscoveryServer {

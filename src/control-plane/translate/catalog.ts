@@ -6,7 +6,7 @@ import type { RegistrySnapshot, Service, ServiceProtocol } from '../registry/typ
 import { compare } from './order.js';
 import type { Aged } from './resources.js';
 import { isVisible } from './visibility.js';
-import type { Warnings } from './warnings.js';
+import { Warnings } from './warnings.js';
 
 /**
  * How the proxy speaks on a port: http (HTTP/1), http2 (HTTP/2 or gRPC), tcp (opaque, not
@@ -51,20 +51,58 @@ export class Catalog {
   }
 }
 
+// Registry snapshots are immutable and shared by every proxy's translation: the registry's part of
+// the catalog is built once per snapshot, and a whole catalog once per set of visible
+// ServiceEntries (most namespaces see the same ones), so a control plane translating for every
+// namespace does not rebuild 1,000 services' names per namespace. The CatalogService objects of a
+// registry snapshot are therefore shared by all its catalogs, which lets later steps (domains of
+// sidecar-outbound.ts) cache by service.
+interface RegistryCatalogs {
+  readonly services: readonly CatalogService[];
+  /** Recently built catalogs, by the visible ServiceEntries (identity, age order); most recent last. */
+  readonly recent: { readonly entries: readonly ServiceEntry[]; readonly catalog: Catalog; readonly warnings: readonly string[] }[];
+}
+const byRegistry = new WeakMap<RegistrySnapshot, RegistryCatalogs>();
+/** Catalogs kept per registry snapshot: one per distinct set of visible ServiceEntries in use. */
+const MAX_CATALOGS = 64;
+
 export function buildCatalog(registry: RegistrySnapshot, entries: readonly Aged<ServiceEntry>[], proxyNamespace: string, warnings: Warnings): Catalog {
-  const byFqdn = new Map<string, CatalogService>();
-  for (const service of registry.services) {
-    const hostnames = service.hostnames.map((h) => h.toLowerCase());
-    byFqdn.set(hostnames[hostnames.length - 1], {
-      fqdn: hostnames[hostnames.length - 1],
-      namespace: service.namespace,
-      hostnames,
-      ports: service.ports.map((p) => clean({ port: p.port, name: p.name, kind: registryKind(p.protocol) })),
-      source: { kind: 'registry', service },
-    });
+  let known = byRegistry.get(registry);
+  if (known === undefined) byRegistry.set(registry, (known = { services: registry.services.map(registryService), recent: [] }));
+  const visible = entries.filter(({ resource: e }) => isVisible(e.spec.exportTo, e.metadata.namespace, proxyNamespace)).map(({ resource }) => resource);
+  const i = known.recent.findIndex((c) => c.entries.length === visible.length && c.entries.every((e, k) => e === visible[k]));
+  if (i >= 0) {
+    const hit = known.recent[i];
+    known.recent.splice(i, 1);
+    known.recent.push(hit);
+    for (const line of hit.warnings) warnings.add(line);
+    return hit.catalog;
   }
-  for (const { resource: entry } of entries) {
-    if (!isVisible(entry.spec.exportTo, entry.metadata.namespace, proxyNamespace)) continue;
+  const own = new Warnings();
+  const catalog = catalogOf(known.services, visible, own);
+  const lines = own.list();
+  known.recent.push({ entries: visible, catalog, warnings: lines });
+  if (known.recent.length > MAX_CATALOGS) known.recent.shift();
+  for (const line of lines) warnings.add(line);
+  return catalog;
+}
+
+function registryService(service: Service): CatalogService {
+  const hostnames = service.hostnames.map((h) => h.toLowerCase());
+  return {
+    fqdn: hostnames[hostnames.length - 1],
+    namespace: service.namespace,
+    hostnames,
+    ports: service.ports.map((p) => clean({ port: p.port, name: p.name, kind: registryKind(p.protocol) })),
+    source: { kind: 'registry', service },
+  };
+}
+
+/** The catalog from the registry's services and the ServiceEntries visible (oldest first). */
+function catalogOf(registryServices: readonly CatalogService[], entries: readonly ServiceEntry[], warnings: Warnings): Catalog {
+  const byFqdn = new Map<string, CatalogService>();
+  for (const service of registryServices) byFqdn.set(service.fqdn, service);
+  for (const entry of entries) {
     entry.spec.hosts.forEach((raw, i) => {
       const host = raw.toLowerCase();
       const taken = byFqdn.get(host);

@@ -38,7 +38,7 @@ export class ClusterSet {
   private readonly requests = new Map<string, Request>();
   /**
    * Told of every outbound (and missing) cluster asked for, with its http2 flag: the snapshot
-   * cache records which clusters each virtual host needs (cache/outbound-update.ts).
+   * cache records which clusters each virtual host needs (cache/snapshot-cache.ts).
    */
   onRequest: ((name: string, http2: boolean) => void) | undefined;
 

@@ -39,7 +39,7 @@ export function gatewayRouteConfig(ctx: Context, node: GatewayNode, group: Liste
   const entry = (host: string, ref: ServerRef): HostRoutes => {
     let e = hosts.get(host);
     if (e === undefined) {
-      const redirect = group.tls === undefined && ref.server.tls?.httpsRedirect === true ? { port: httpsPort(all, host) } : undefined;
+      const redirect = group.family === 'plain' && ref.server.tls?.httpsRedirect === true ? { port: httpsPort(all, host) } : undefined;
       hosts.set(host, (e = { redirect, virtualServices: [], scopes: new Map(), attached: [] }));
     }
     return e;
@@ -103,7 +103,7 @@ function httpsPort(all: readonly ListenerGroup[], host: string): number | undefi
 }
 
 /** `ns/host`: `*` any namespace, `.` the Gateway's; a bare host means any namespace. */
-function splitServerHost(written: string, gatewayNs: string): { namespace: string; host: string } {
+export function splitServerHost(written: string, gatewayNs: string): { namespace: string; host: string } {
   const slash = written.indexOf('/');
   if (slash === -1) return { namespace: '*', host: written.toLowerCase() };
   const ns = written.slice(0, slash);

@@ -14,9 +14,9 @@
 // `reviews.example.com` routed to a service, as Istio allows).
 import type { VirtualService } from '../../api/virtual-service.js';
 import type { Listener, Route, RouteConfig, VirtualHost } from '../../model/snapshot.js';
-import type { CatalogPort, CatalogService } from './catalog.js';
+import type { Catalog, CatalogPort, CatalogService } from './catalog.js';
 import type { Context } from './context.js';
-import { DomainClaims } from './domains.js';
+import { DomainClaims, domainKey } from './domains.js';
 import { gammaRoutesFor } from './gamma.js';
 import { gatewayApiRoutes } from './gateway-api-routes.js';
 import { hostCovers, hostSpecificity, isWildcard, resolveHost } from './hosts.js';
@@ -48,17 +48,31 @@ export function outboundRouteConfig(ctx: Context, node: SidecarNode): RouteConfi
   return { name: OUTBOUND_ROUTE_CONFIG, virtualHosts };
 }
 
+/** A virtual host of the outbound table as outboundVirtualHosts gives it. */
+export interface OutboundVirtualHost {
+  readonly name: string;
+  /** undefined: not computed (the caller holds it from an earlier run). */
+  readonly host: VirtualHost | undefined;
+  /** The clusters its routes asked for (name → http2); empty when not computed. */
+  readonly clusters: Map<string, boolean>;
+  /** Its domains: for a service's, the same array as long as the catalog and namespace are. */
+  readonly domains: readonly string[];
+  readonly service?: CatalogService;
+}
+
+/**
+ * Decides whether a service's virtual host is computed, knowing its name and domains (which the
+ * caller compares with its earlier run's).
+ */
+export type ComputeHost = (service: CatalogService, name: string, domains: readonly string[]) => boolean;
+
 /**
  * The outbound table's virtual hosts in order, each with the clusters its routes asked for
- * (name → http2). `compute(service)` false: the service's virtual hosts are named only (`host`
- * undefined), their routes not computed, for a caller that holds them from an earlier run
- * (cache/outbound-update.ts). Alias hosts are always computed (few).
+ * (name → http2). `compute` false: the service's virtual host is named only (`host`
+ * undefined), its routes not computed, for a caller that holds it from an earlier run
+ * (cache/snapshot-cache.ts). Alias hosts are always computed (few).
  */
-export function outboundVirtualHosts(
-  ctx: Context,
-  node: SidecarNode,
-  compute: (service: CatalogService) => boolean,
-): { name: string; host: VirtualHost | undefined; clusters: Map<string, boolean>; service?: CatalogService }[] {
+export function outboundVirtualHosts(ctx: Context, node: SidecarNode, compute: ComputeHost): OutboundVirtualHost[] {
   const candidates: Candidate[] = ctx.index.virtualServices
     .map(({ resource: vs }) => ({ vs, rank: exportRank(vs.spec.exportTo, vs.metadata.namespace, node.namespace) }))
     .filter((c): c is { vs: VirtualService; rank: 0 | 1 | 2 } => c.rank !== undefined && boundGateways(c.vs.spec.gateways, c.vs.metadata.namespace).includes('mesh'))
@@ -67,9 +81,9 @@ export function outboundVirtualHosts(
     .map(({ vs, rank }) => ({ vs, rank, hosts: (vs.spec.hosts ?? []).map((h) => resolveHost(h, vs.metadata.namespace)) }));
 
   const hosts = indexHosts(candidates);
-  const claims = new DomainClaims(OUTBOUND_ROUTE_CONFIG, ctx.warnings);
-  const out: { name: string; host: VirtualHost | undefined; clusters: Map<string, boolean>; service?: CatalogService }[] = [];
-  const computed = (name: string, domains: string[], routes: () => Route[], service?: CatalogService) => {
+  const slots = serviceSlots(ctx.catalog, node.namespace);
+  const out: OutboundVirtualHost[] = [];
+  const computed = (name: string, domains: readonly string[], routes: () => Route[], service?: CatalogService) => {
     const clusters = new Map<string, boolean>();
     const outer = ctx.clusters.onRequest;
     ctx.clusters.onRequest = (cluster, http2) => {
@@ -77,29 +91,92 @@ export function outboundVirtualHosts(
       outer?.(cluster, http2);
     };
     try {
-      out.push({ name, host: { name, domains, routes: routes() }, clusters, ...(service ? { service } : {}) });
+      out.push({ name, host: { name, domains: [...domains], routes: routes() }, clusters, domains, ...(service ? { service } : {}) });
     } finally {
       ctx.clusters.onRequest = outer;
     }
   };
-  for (const service of ctx.catalog.services) {
-    const ports = service.ports.filter((p) => p.kind !== 'tcp');
-    const portless = ports.find((p) => p.port === 80) ?? ports[0];
-    const wanted = compute(service);
-    for (const port of ports) {
-      const name = `${service.fqdn}:${port.port}`;
-      const domains = claims.claim(name, serviceDomains(service, port.port, port === portless, node.namespace));
-      if (domains.length === 0) continue;
-      if (wanted) computed(name, domains, () => serviceRoutes(ctx, hosts, service, port), service);
-      else out.push({ name, host: undefined, clusters: new Map(), service });
-    }
+  for (const slot of slots.slots) {
+    // The claims' warnings where a fresh claim would have made them: warnings keep their order.
+    for (const line of slot.warnings) ctx.warnings.add(line);
+    const { service, port, name, domains } = slot;
+    if (domains.length === 0) continue;
+    if (compute(service, name, domains)) computed(name, domains, () => serviceRoutes(ctx, hosts, service, port), service);
+    else out.push({ name, host: undefined, clusters: new Map(), domains, service });
   }
+  const claims = new DomainClaims(OUTBOUND_ROUTE_CONFIG, ctx.warnings, slots.owners);
   for (const alias of aliasHosts(ctx, candidates)) {
     const domains = claims.claim(alias.host, [alias.host]);
     if (domains.length === 0) continue;
     computed(alias.host, domains, () => virtualServiceRoutes(ctx, alias.vs, { port: undefined, gateways: MESH }));
   }
   return out;
+}
+
+/** A service port's place in the outbound table: its virtual host's name and the domains it won. */
+interface ServiceSlot {
+  readonly service: CatalogService;
+  readonly port: CatalogPort;
+  readonly name: string;
+  readonly domains: readonly string[];
+  /** What claiming its domains reported (a domain another virtual host already has). */
+  readonly warnings: readonly string[];
+}
+
+interface ServiceSlots {
+  readonly slots: readonly ServiceSlot[];
+  /** Domain key → virtual host, after every service claimed its domains. */
+  readonly owners: ReadonlyMap<string, string>;
+}
+
+// The services' virtual host names and domains depend on the catalog and the proxy's namespace
+// only, and a catalog is shared while the registry and the visible ServiceEntries are
+// (catalog.ts): computed once per catalog and namespace, not once per translation.
+const slotsByCatalog = new WeakMap<Catalog, Map<string, ServiceSlots>>();
+
+function serviceSlots(catalog: Catalog, namespace: string): ServiceSlots {
+  let byNamespace = slotsByCatalog.get(catalog);
+  if (byNamespace === undefined) slotsByCatalog.set(catalog, (byNamespace = new Map()));
+  const known = byNamespace.get(namespace);
+  if (known !== undefined) return known;
+  let lines: string[] = [];
+  const claims = new DomainClaims(OUTBOUND_ROUTE_CONFIG, { add: (line) => lines.push(line) });
+  const slots: ServiceSlot[] = [];
+  for (const service of catalog.services) {
+    for (const { port, name, domains, keys } of portDomains(service, namespace)) {
+      lines = [];
+      slots.push({ service, port, name, domains: claims.claim(name, domains, keys), warnings: lines });
+    }
+  }
+  const result = { slots, owners: claims.claimed() };
+  byNamespace.set(namespace, result);
+  return result;
+}
+
+/** Per service (shared by the catalogs of one registry snapshot): its routed ports' names and domains, seen from its own namespace or another. */
+const domainsByService = new WeakMap<CatalogService, { own?: PortDomains[]; foreign?: PortDomains[] }>();
+interface PortDomains {
+  readonly port: CatalogPort;
+  readonly name: string;
+  readonly domains: readonly string[];
+  /** domainKey() of each. */
+  readonly keys: readonly string[];
+}
+
+function portDomains(service: CatalogService, proxyNamespace: string): readonly PortDomains[] {
+  let known = domainsByService.get(service);
+  if (known === undefined) domainsByService.set(service, (known = {}));
+  const side = service.namespace === proxyNamespace ? 'own' : 'foreign';
+  const cached = known[side];
+  if (cached !== undefined) return cached;
+  const ports = service.ports.filter((p) => p.kind !== 'tcp');
+  const portless = ports.find((p) => p.port === 80) ?? ports[0];
+  const list = ports.map((port) => {
+    const domains = serviceDomains(service, port.port, port === portless, proxyNamespace);
+    return { port, name: `${service.fqdn}:${port.port}`, domains, keys: domains.map(domainKey) };
+  });
+  known[side] = list;
+  return list;
 }
 
 /**

@@ -10,7 +10,7 @@
 // them together into exactly the snapshot translate() returns (sidecar-parts.test.ts checks
 // that on every testdata case), except `version`, which the caller computes (see cache/).
 import type { Resource } from '../../api/kinds.js';
-import type { Cluster, Listener, RouteConfig, Snapshot, VirtualHost } from '../../model/snapshot.js';
+import type { Cluster, Listener, RouteConfig, Snapshot } from '../../model/snapshot.js';
 import type { RegistrySnapshot } from '../registry/types.js';
 import { Catalog, type CatalogService } from './catalog.js';
 import { ClusterSet } from './clusters.js';
@@ -20,7 +20,7 @@ import { MeshTls } from './mesh-tls.js';
 import { PeerAuthentications } from './peer-authentication.js';
 import { indexResources } from './resources.js';
 import { inboundParts } from './sidecar-inbound.js';
-import { outboundListener, outboundRouteConfig, outboundVirtualHosts } from './sidecar-outbound.js';
+import { outboundListener, outboundRouteConfig, outboundVirtualHosts, type ComputeHost, type OutboundVirtualHost } from './sidecar-outbound.js';
 import type { MeshSettings, SidecarNode } from './types.js';
 import { isVisible } from './visibility.js';
 import { Warnings } from './warnings.js';
@@ -60,44 +60,53 @@ export function sidecarOutbound(input: OutboundInput): OutboundPart {
 }
 
 /** One virtual host of the outbound table, with the clusters (name → http2) its routes ask for. */
-export interface OutboundHost {
-  readonly name: string;
-  /** undefined: not computed (the caller holds it from an earlier run). */
-  readonly host: VirtualHost | undefined;
-  readonly clusters: ReadonlyMap<string, boolean>;
-  /** The service whose port this virtual host is; undefined for an alias host. */
-  readonly service?: CatalogService;
-}
+export type OutboundHost = OutboundVirtualHost;
 
 /**
  * The outbound part by virtual host, computing the routes of the services `compute` accepts
- * only (cache/outbound-update.ts puts the rest together from an earlier run). With every service
+ * only (cache/snapshot-cache.ts puts the rest together from an earlier run). With every service
  * computed, `hosts` and `clusters(new Set())` are exactly sidecarOutbound()'s table and clusters.
- * `clusters(http2Also)`: the clusters the computed hosts ask for, those named in `http2Also`
- * spoken to in HTTP/2 (a host not computed sends gRPC there). `serviceOf(cluster)`: the service
- * a cluster the computed hosts ask for belongs to (undefined for a destination nothing defines).
+ * `clusters(http2Also, rebuild)`: the clusters the computed hosts ask for, those named in
+ * `http2Also` spoken to in HTTP/2 (a host not computed sends gRPC there), and those of `rebuild`
+ * (name → http2) although no computed host asks for them (their content may have changed).
+ * `serviceOf(cluster)`: the service a cluster built belongs to (undefined for a destination
+ * nothing defines).
  */
 export function sidecarOutboundHosts(
   input: OutboundInput,
-  compute: (service: CatalogService) => boolean,
+  compute: ComputeHost,
 ): {
   hosts: OutboundHost[];
-  clusters: (http2Also: ReadonlySet<string>) => Cluster[];
+  clusters: (http2Also: ReadonlySet<string>, rebuild?: ReadonlyMap<string, boolean>) => Cluster[];
   serviceOf: (cluster: string) => CatalogService | undefined;
   warnings: () => string[];
+  /** The services this namespace sees. */
+  catalog: Catalog;
 } {
   const node: SidecarNode = { kind: 'sidecar', workloadId: '', namespace: input.namespace, labels: input.labels, ports: { outbound: 1, inbound: 1 } };
   const ctx = createContext({ resources: input.resources, registry: input.registry, mesh: input.mesh, proxy: node });
   const hosts = outboundVirtualHosts(ctx, node, compute);
   return {
     hosts,
-    clusters: (http2Also) => {
+    catalog: ctx.catalog,
+    clusters: (http2Also, rebuild) => {
       for (const name of http2Also) ctx.clusters.requireHttp2(name);
+      for (const [name, http2] of rebuild ?? []) requestAgain(ctx, name, http2);
       return ctx.clusters.build();
     },
     serviceOf: (cluster) => ctx.clusters.serviceOf(cluster),
     warnings: () => ctx.warnings.list(),
   };
+}
+
+/** Asks for an outbound cluster by its name, as a route naming it would have. */
+function requestAgain(ctx: Context, name: string, http2: boolean): void {
+  const [direction, port, subset, host] = name.split('|');
+  if (direction !== 'outbound' || host === undefined) throw new Error(`not an outbound cluster name: ${name}`);
+  const service = ctx.catalog.lookup(host);
+  // A service is found by its fqdn, which ends the name; anything else was a missing destination.
+  if (service !== undefined && service.fqdn === host) ctx.clusters.outbound(service, Number(port), subset === '' ? undefined : subset, http2);
+  else ctx.clusters.missing(host, Number(port), subset === '' ? undefined : subset);
 }
 
 /** The inbound part of one sidecar. */

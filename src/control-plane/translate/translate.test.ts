@@ -43,6 +43,15 @@ const CASES: Case[] = [
     proxy: () => ingressGateway(),
     credentials: { 'istio-system/api-cert': { certFile: '/var/run/maille/credentials/api-cert/tls.crt', keyFile: '/var/run/maille/credentials/api-cert/tls.key' } },
   },
+  {
+    name: 'gateway-tls-modes',
+    files: ['gateway-tls-modes.yaml'],
+    proxy: () => ingressGateway(),
+    credentials: {
+      'secure-cert': { certFile: '/creds/secure/tls.crt', keyFile: '/creds/secure/tls.key', caCertFile: '/creds/secure/ca.crt' },
+      'www-cert': { certificatePem: 'WWW CERT PEM', privateKeyPem: 'WWW KEY PEM' },
+    },
+  },
   { name: 'gamma-default', files: ['gamma.yaml'], proxy: productpage },
   { name: 'gamma-other', files: ['gamma.yaml'], proxy: ledger },
   { name: 'service-entry', files: ['service-entry.yaml'], proxy: productpage },

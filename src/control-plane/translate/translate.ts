@@ -4,8 +4,7 @@
 // written is resolved deterministically and reported in `warnings`.
 import type { Listener, RouteConfig } from '../../model/snapshot.js';
 import { createContext } from './context.js';
-import { gatewayRouteConfig } from './gateway-routes.js';
-import { listenerGroups } from './gateway-servers.js';
+import { gatewayParts } from './gateway.js';
 import { inboundParts } from './sidecar-inbound.js';
 import { outboundListener, outboundRouteConfig } from './sidecar-outbound.js';
 import type { GatewayNode, SidecarNode, TranslateInput, TranslateResult } from './types.js';
@@ -33,18 +32,5 @@ function sidecar(ctx: Context, node: SidecarNode): { listeners: Listener[]; rout
 }
 
 function gateway(ctx: Context, node: GatewayNode): { listeners: Listener[]; routeConfigs: RouteConfig[] } {
-  const groups = listenerGroups(ctx, node);
-  if (groups.length === 0) ctx.warnings.add(`gateway ${node.namespace}/${node.name}: no Gateway selects its labels; it has no listeners`);
-  return {
-    listeners: groups.map((g) => ({
-      name: g.name,
-      address: g.address,
-      port: g.port,
-      direction: 'gateway',
-      protocol: 'detect',
-      routeConfig: g.name,
-      ...(g.tls ? { tls: g.tls } : {}),
-    })),
-    routeConfigs: groups.map((g) => gatewayRouteConfig(ctx, node, g, groups)),
-  };
+  return gatewayParts(ctx, node);
 }

@@ -38,10 +38,13 @@ export interface MeshSettings {
   readonly rootNamespace: string;
 }
 
-/** A TLS certificate a Gateway names by credentialName: files or PEM text. */
+/**
+ * A TLS certificate a Gateway names by credentialName: files or PEM text, with the CA bundle
+ * that verifies client certificates when a MUTUAL server uses it (Istio's ca.crt).
+ */
 export type GatewayCredential =
-  | { readonly certFile: string; readonly keyFile: string }
-  | { readonly certificatePem: string; readonly privateKeyPem: string };
+  | { readonly certFile: string; readonly keyFile: string; readonly caCertFile?: string }
+  | { readonly certificatePem: string; readonly privateKeyPem: string; readonly caCertificatesPem?: string };
 
 export interface TranslateInput {
   /**

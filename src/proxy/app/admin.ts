@@ -4,8 +4,8 @@
 // only unless told otherwise, and it refuses the two ways a web page in a local browser could
 // still reach it: DNS rebinding (a Host header naming some other site) and cross-site POSTs
 // (an Origin header from another site).
-import http from 'node:http';
 import net from 'node:net';
+import { createAdminHttpServer, type AdminReply, type AdminRequest } from './admin-http.js';
 import { LOG_LEVELS, getLogLevel, isLogLevel, setLogLevel, createLogger } from '../telemetry/log.js';
 
 /** What the admin endpoints read; the proxy assembly implements it over its live state. */
@@ -72,14 +72,13 @@ export async function startAdminServer(opts: AdminOptions): Promise<AdminServer>
     );
   }
 
-  const server = http.createServer((req, res) => {
+  const { server, close } = createAdminHttpServer((req) => {
     try {
-      handle(req, res, source, loopback && !allowNonLoopback);
+      return handle(req, source, loopback && !allowNonLoopback);
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
-      log.error('admin request failed', { path: req.url, err: msg });
-      if (!res.headersSent) send(res, 500, TEXT, `admin: ${req.url ?? ''} failed: ${msg}\n`);
-      else res.destroy();
+      log.error('admin request failed', { path: req.target, err: msg });
+      return reply(500, TEXT, `admin: ${req.target} failed: ${msg}\n`);
     }
   });
 
@@ -97,15 +96,7 @@ export async function startAdminServer(opts: AdminOptions): Promise<AdminServer>
 
   const bound = server.address() as net.AddressInfo;
   log.info('admin listening', { address: bound.address, port: bound.port });
-  return {
-    port: bound.port,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        // Keep-alive clients would otherwise hold close() open until they time out.
-        server.closeIdleConnections();
-      }),
-  };
+  return { port: bound.port, close };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -113,7 +104,7 @@ export async function startAdminServer(opts: AdminOptions): Promise<AdminServer>
 interface Endpoint {
   methods: readonly string[];
   about: string;
-  run(req: http.IncomingMessage, res: http.ServerResponse, query: URLSearchParams, source: AdminSource): void;
+  run(req: AdminRequest, query: URLSearchParams, source: AdminSource): AdminReply;
 }
 
 const GET = ['GET', 'HEAD'] as const;
@@ -122,94 +113,89 @@ const ENDPOINTS: Readonly<Record<string, Endpoint>> = {
   '/': {
     methods: GET,
     about: 'this list',
-    run: (_req, res) => send(res, 200, TEXT, index()),
+    run: () => reply(200, TEXT, index()),
   },
   '/ready': {
     methods: GET,
     about: '200 "ready" when a snapshot is applied and listeners serve, else 503',
-    run: (_req, res, _q, src) => (src.ready() ? send(res, 200, TEXT, 'ready\n') : send(res, 503, TEXT, 'not ready\n')),
+    run: (_req, _q, src) => (src.ready() ? reply(200, TEXT, 'ready\n') : reply(503, TEXT, 'not ready\n')),
   },
   '/healthz': {
     methods: GET,
     about: '200 "ok" while the process lives',
-    run: (_req, res) => send(res, 200, TEXT, 'ok\n'),
+    run: () => reply(200, TEXT, 'ok\n'),
   },
   '/config_dump': {
     methods: GET,
     about: 'JSON {version, snapshot} of the snapshot in force',
-    run: (_req, res, _q, src) => send(res, 200, JSON_TYPE, JSON.stringify(src.configDump() ?? null, null, 2) + '\n'),
+    run: (_req, _q, src) => reply(200, JSON_TYPE, JSON.stringify(src.configDump() ?? null, null, 2) + '\n'),
   },
   '/clusters': {
     methods: GET,
     about: 'clusters and endpoints with health and ejection state (JSON; ?format=text for a line per endpoint)',
-    run: (_req, res, q, src) => {
+    run: (_req, q, src) => {
       const format = q.get('format') ?? 'json';
-      if (format === 'json') send(res, 200, JSON_TYPE, JSON.stringify(src.clusters(), null, 2) + '\n');
-      else if (format === 'text') send(res, 200, TEXT, clustersText(src.clusters()));
-      else send(res, 400, TEXT, `unknown format "${format}": use json or text\n`);
+      if (format === 'json') return reply(200, JSON_TYPE, JSON.stringify(src.clusters(), null, 2) + '\n');
+      if (format === 'text') return reply(200, TEXT, clustersText(src.clusters()));
+      return reply(400, TEXT, `unknown format "${format}": use json or text\n`);
     },
   },
   '/stats/prometheus': {
     methods: GET,
     about: 'metrics in Prometheus text format 0.0.4',
-    run: (_req, res, _q, src) => send(res, 200, PROM_CONTENT_TYPE, src.metricsText()),
+    run: (_req, _q, src) => reply(200, PROM_CONTENT_TYPE, src.metricsText()),
   },
   '/logging': {
     methods: ['GET', 'HEAD', 'POST'],
     about: `the log level; POST /logging?level=LEVEL sets it (${LOG_LEVELS.join(', ')})`,
-    run: (req, res, q) => {
+    run: (req, q) => {
       if (req.method === 'POST') {
         const level = q.get('level');
         if (!isLogLevel(level)) {
           const got = level === null ? 'no level parameter' : `unknown level "${level}"`;
-          send(res, 400, TEXT, `${got}: use POST /logging?level=LEVEL with one of ${LOG_LEVELS.join(', ')}\n`);
-          return;
+          return reply(400, TEXT, `${got}: use POST /logging?level=LEVEL with one of ${LOG_LEVELS.join(', ')}\n`);
         }
         const previous = getLogLevel();
         setLogLevel(level);
         log.info('log level changed', { from: previous, to: level });
       }
-      send(res, 200, JSON_TYPE, JSON.stringify({ level: getLogLevel(), levels: LOG_LEVELS }) + '\n');
+      return reply(200, JSON_TYPE, JSON.stringify({ level: getLogLevel(), levels: LOG_LEVELS }) + '\n');
     },
   },
 };
 
-function handle(req: http.IncomingMessage, res: http.ServerResponse, source: AdminSource, checkHost: boolean): void {
-  if (checkHost && !hostIsLocal(req.headers.host)) {
-    send(res, 403, TEXT, `host "${req.headers.host ?? ''}" refused: the admin API answers loopback names and IP addresses only\n`);
-    return;
+function handle(req: AdminRequest, source: AdminSource, checkHost: boolean): AdminReply {
+  const host = req.headers.get('host');
+  if (checkHost && !hostIsLocal(host)) {
+    return reply(403, TEXT, `host "${host ?? ''}" refused: the admin API answers loopback names and IP addresses only\n`);
   }
   // Split by hand: `new URL` would read "//x" as a host and throws on odd request targets.
-  const target = req.url ?? '/';
+  const target = req.target;
   const q = target.indexOf('?');
   const path = q < 0 ? target : target.slice(0, q);
   const query = new URLSearchParams(q < 0 ? '' : target.slice(q + 1));
   const endpoint = Object.prototype.hasOwnProperty.call(ENDPOINTS, path) ? ENDPOINTS[path] : undefined;
   if (endpoint === undefined) {
-    send(res, 404, TEXT, `no admin endpoint ${path}; GET / lists them\n`);
-    return;
+    return reply(404, TEXT, `no admin endpoint ${path}; GET / lists them\n`);
   }
-  const method = req.method ?? 'GET';
+  const method = req.method;
   if (!endpoint.methods.includes(method)) {
-    res.setHeader('allow', endpoint.methods.join(', '));
-    send(res, 405, TEXT, `${method} not allowed on ${path}: use ${endpoint.methods.join(' or ')}\n`);
-    return;
+    const r = reply(405, TEXT, `${method} not allowed on ${path}: use ${endpoint.methods.join(' or ')}\n`);
+    r.headers.allow = endpoint.methods.join(', ');
+    return r;
   }
   if (method === 'POST' && crossSite(req)) {
-    send(res, 403, TEXT, `cross-site ${method} refused: send it from a local client (curl, maille) without an Origin header\n`);
-    return;
+    return reply(403, TEXT, `cross-site ${method} refused: send it from a local client (curl, maille) without an Origin header\n`);
   }
-  endpoint.run(req, res, query, source);
+  return endpoint.run(req, query, source);
 }
 
-function send(res: http.ServerResponse, status: number, contentType: string, body: string): void {
-  res.writeHead(status, {
-    'content-type': contentType,
-    'content-length': Buffer.byteLength(body),
-    'cache-control': 'no-store',
-    'x-content-type-options': 'nosniff',
-  });
-  res.end(body);
+function reply(status: number, contentType: string, body: string): AdminReply {
+  return {
+    status,
+    headers: { 'content-type': contentType, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' },
+    body,
+  };
 }
 
 function index(): string {
@@ -234,9 +220,9 @@ function hostIsLocal(host: string | undefined): boolean {
   return net.isIP(name) !== 0 || name === 'localhost' || name.endsWith('.localhost');
 }
 
-function crossSite(req: http.IncomingMessage): boolean {
-  if (req.headers['sec-fetch-site'] === 'cross-site') return true;
-  const origin = req.headers.origin;
+function crossSite(req: AdminRequest): boolean {
+  if (req.headers.get('sec-fetch-site') === 'cross-site') return true;
+  const origin = req.headers.get('origin');
   if (origin === undefined) return false;
   try {
     const h = new URL(origin).hostname.replace(/^\[|\]$/g, '');

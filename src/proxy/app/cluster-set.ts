@@ -35,6 +35,7 @@ class LiveCluster implements UpstreamCluster {
   readonly name: string;
   readonly protocol: 'http1' | 'http2' | 'tcp';
   readonly hashPolicy;
+  readonly mtls;
   readonly limits: { maxRequests: number; maxRetries: number };
 
   constructor(
@@ -47,6 +48,7 @@ class LiveCluster implements UpstreamCluster {
     this.name = config.name;
     this.protocol = config.protocol ?? 'http1';
     this.hashPolicy = config.loadBalancer?.policy === 'consistent_hash' ? config.loadBalancer.hash : undefined;
+    this.mtls = config.mtls;
     const l = runtime.breaker.limits;
     this.limits = { maxRequests: l.requests, maxRetries: l.retries };
   }

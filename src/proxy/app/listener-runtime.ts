@@ -10,6 +10,11 @@ import type { ConnectionInfo } from '../transport/connection-info.js';
 import type { Listener } from '../../model/snapshot.js';
 import { newConnectionInfo } from '../transport/connection-info.js';
 import { detectProtocol, type Detected } from '../transport/detect.js';
+import { sniffServerName } from '../transport/client-hello.js';
+import { chainVerifyError } from '../transport/client-auth.js';
+import { pickWeighted } from '../transport/passthrough-table.js';
+import type { ListenerTlsContext } from '../transport/tls-contexts.js';
+import type { TcpDestination } from '../../model/snapshot.js';
 import { Http1ServerConnection, type Http1ServerLimits } from '../transport/http1/server-connection.js';
 import { serveHttp2 } from '../transport/http2/server.js';
 import { statusText } from '../transport/http1/serialize.js';
@@ -129,9 +134,46 @@ export class ListenerRuntime {
     socket.on('error', () => {});
     if (cfg.mtls && state.identity) return this.acceptMesh(socket, info, cfg.mtls.mode, state.identity);
     const tls = state.tlsContexts.get(cfg.name);
-    if (tls) this.terminateTls(socket, info, { secureContext: tls.context, ALPNProtocols: tls.alpn, ...(tls.sni ? { SNICallback: tls.sni } : {}) }, undefined);
+    if (tls?.passthrough) this.routeByServerName(socket, info, tls);
+    else if (tls?.terminate) this.terminateTls(socket, info, tls.terminate.options, tls.terminate.checkClient);
     else this.choose(socket, info, undefined);
   };
+
+  /**
+   * TLS passthrough: read the ClientHello's server name; a name a route claims goes as opaque TCP
+   * to its destination, TLS untouched; another goes on to termination when the listener has a
+   * certificate; anything else (no route, not TLS, too slow) is closed.
+   */
+  private routeByServerName(socket: Socket, info: ConnectionInfo, tls: ListenerTlsContext): void {
+    // Until the hello is read nothing is in flight: drain and close may drop the connection. The
+    // stack it goes on to tracks it from then on.
+    const waiting: Tracked = { drain: () => socket.destroy(), destroy: () => socket.destroy() };
+    this.track(socket, waiting);
+    sniffServerName(socket, this.limits.headerTimeoutMs || LISTENER_DEFAULTS.headerTimeoutMs, (hello, initial) => {
+      this.conns.delete(waiting);
+      if (socket.destroyed) return;
+      const destinations = hello.kind === 'hello' ? tls.passthrough?.(hello.serverName) : undefined;
+      if (destinations) return this.passThrough(socket, info, destinations, initial);
+      if (hello.kind === 'hello' && tls.terminate) return this.terminateTls(replayingStream(socket, initial), info, tls.terminate.options, tls.terminate.checkClient, socket);
+      const why = hello.kind === 'invalid' ? hello.reason : `no route for server name ${hello.serverName ?? '(none sent)'}`;
+      log.debug('TLS passthrough refused', { listener: info.listener, reason: why });
+      info.countError('MAILLE_ERR_NO_ROUTE');
+      socket.destroy();
+    });
+  }
+
+  private passThrough(socket: Socket, info: ConnectionInfo, destinations: readonly TcpDestination[], initial: Buffer): void {
+    const state = this.state();
+    const dest = pickWeighted(destinations);
+    const cluster = dest ? state.clusters.get(dest.cluster) : undefined;
+    info.protocol = 'tcp';
+    // A meshed destination gets the client's TLS inside mesh mTLS, which its sidecar terminates
+    // before handing the inner bytes to the app (as Istio's gateways do).
+    const mtls = cluster?.mtls;
+    const upstreamTls = mtls && state.identity ? state.identity.clientOptions(mtls, []) : undefined;
+    this.track(socket, { drain: () => {}, destroy: () => socket.destroy() });
+    proxyTcp(socket, initial, cluster, LISTENER_DEFAULTS.connectTimeoutMs, upstreamTls);
+  }
 
   /**
    * Mesh mTLS. STRICT: TLS with a verified client certificate, or nothing. PERMISSIVE: a first
@@ -140,7 +182,8 @@ export class ListenerRuntime {
    */
   private acceptMesh(raw: Socket, info: ConnectionInfo, mode: 'STRICT' | 'PERMISSIVE', identity: MeshIdentity): void {
     const options = { secureContext: identity.secureContext, requestCert: true, rejectUnauthorized: true, ALPNProtocols: ['h2', 'http/1.1'] };
-    if (mode === 'STRICT') return this.terminateTls(raw, info, options, identity.trustDomain);
+    const check = (socket: TLSSocket): string | undefined => meshPeerProblem(socket, info, identity.trustDomain);
+    if (mode === 'STRICT') return this.terminateTls(raw, info, options, check);
     raw.resume();
     const timer = setTimeout(() => {
       raw.off('data', onFirst);
@@ -150,7 +193,7 @@ export class ListenerRuntime {
     const onFirst = (first: Buffer): void => {
       clearTimeout(timer);
       raw.pause();
-      if (first[0] === 0x16) return this.terminateTls(replayingStream(raw, first), info, options, identity.trustDomain, raw);
+      if (first[0] === 0x16) return this.terminateTls(replayingStream(raw, first), info, options, check, raw);
       raw.unshift(first);
       this.choose(raw, info, undefined);
     };
@@ -158,11 +201,12 @@ export class ListenerRuntime {
   }
 
   /**
-   * TLS termination, for a listener's own certificate or for mesh mTLS (`trustDomain` set: the
-   * client must present exactly one SPIFFE ID of it). The handshake must finish within the header
-   * timeout (slow-handshake abuse).
+   * TLS termination, for a listener's own certificate or for mesh mTLS. `checkPeer` says why the
+   * client's certificate is refused, if it is (mesh mTLS: not exactly one SPIFFE ID of the trust
+   * domain; MUTUAL: not from the CA, or none of the names). The handshake must finish within the
+   * header timeout (slow-handshake abuse).
    */
-  private terminateTls(transport: Duplex, info: ConnectionInfo, options: TLSSocketOptions, trustDomain: string | undefined, raw?: Socket): void {
+  private terminateTls(transport: Duplex, info: ConnectionInfo, options: TLSSocketOptions, checkPeer: ((socket: TLSSocket) => string | undefined) | undefined, raw?: Socket): void {
     const socket = new TLSSocket(transport, { ...options, isServer: true });
     socket.on('error', () => socket.destroy());
     const timer = setTimeout(() => socket.destroy(), this.limits.headerTimeoutMs || LISTENER_DEFAULTS.headerTimeoutMs);
@@ -177,19 +221,12 @@ export class ListenerRuntime {
       // otherwise waits for a client-side 'secureConnect' that never comes.
       (socket as TLSSocket & { secureConnecting: boolean }).secureConnecting = false;
       info.tls = true;
-      if (trustDomain !== undefined) {
-        try {
-          // A TLSSocket made by hand (not by tls.Server) does not enforce rejectUnauthorized:
-          // check the chain ourselves, exactly as tls.Server does, and fail closed.
-          const verifyError = chainVerifyError(socket);
-          if (verifyError) throw new Error(`client certificate not trusted: ${verifyError}`);
-          info.peerIdentity = verifyPeerIdentity(socket.getPeerCertificate(), trustDomain).uri;
-        } catch (err) {
-          log.debug('mTLS peer refused', { listener: info.listener, error: (err as Error).message });
-          info.countError('MAILLE_ERR_PEER_IDENTITY');
-          socket.destroy();
-          return;
-        }
+      const refused = checkPeer?.(socket);
+      if (refused !== undefined) {
+        log.debug('TLS client refused', { listener: info.listener, error: refused });
+        info.countError('MAILLE_ERR_PEER_IDENTITY');
+        socket.destroy();
+        return;
       }
       this.choose(socket, info, socket.alpnProtocol);
     });
@@ -261,10 +298,18 @@ export class ListenerRuntime {
   }
 }
 
-/** The chain verification result of a server-side TLS socket (`undefined`: trusted). */
-function chainVerifyError(socket: TLSSocket): string | undefined {
-  const handle = (socket as unknown as { ssl?: { verifyError(): (Error & { code?: string }) | null } }).ssl;
-  if (!handle || typeof handle.verifyError !== 'function') return 'cannot check the certificate chain';
-  const err = handle.verifyError();
-  return err ? (err.code ?? err.message) : undefined;
+/**
+ * Mesh mTLS: the chain must verify against the trust bundle (checked here, exactly as tls.Server
+ * would, failing closed) and carry exactly one SPIFFE ID of the trust domain, which becomes the
+ * connection's peer identity.
+ */
+function meshPeerProblem(socket: TLSSocket, info: ConnectionInfo, trustDomain: string): string | undefined {
+  const verifyError = chainVerifyError(socket);
+  if (verifyError) return `client certificate not trusted: ${verifyError}`;
+  try {
+    info.peerIdentity = verifyPeerIdentity(socket.getPeerCertificate(), trustDomain).uri;
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
 }

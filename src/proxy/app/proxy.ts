@@ -4,7 +4,7 @@
 //   listener ─ detect ─┬─ HTTP/1 codec ─┐
 //                      ├─ HTTP/2 codec ─┴─ route → filters → forward (retries, timeouts) → cluster pool
 //                      └─ TCP ───────────────────────────────────────────────────────────→ cluster endpoint
-import type { Snapshot } from '../../model/snapshot.js';
+import type { Listener, Snapshot } from '../../model/snapshot.js';
 import { compileRouteConfig } from '../router/compile.js';
 import type { CompiledDestination, CompiledRoute, CompiledRouteTable } from '../router/types.js';
 import { createFaultFilter } from '../filters/fault/filter.js';
@@ -19,6 +19,8 @@ import type { ProxyState } from './state.js';
 
 const log = createLogger('proxy');
 const DEFAULT_DRAIN_MS = 5000;
+/** How often a listener whose port was taken tries again. */
+const LISTENER_RETRY_MS = 2000;
 
 export interface ProxyOptions {
   snapshot: Snapshot;
@@ -73,7 +75,20 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
   const listeners = new Map<string, ListenerRuntime>();
   const listenerPorts = new Map<string, number>();
 
-  const syncListeners = async (snapshot: Snapshot): Promise<void> => {
+  // Listeners a snapshot wants whose port could not be had (taken by another process after the
+  // proxy started, say). The rest of the snapshot applies; these are retried until they bind, and
+  // /config_dump lists them (like Envoy's listener error_state) so a launcher can say which port.
+  const unbound = new Map<string, { name: string; address: string; port: number; error: string; since: string }>();
+  let retryTimer: NodeJS.Timeout | undefined;
+
+  const openListener = async (l: Listener): Promise<void> => {
+    const rt = new ListenerRuntime(l, getState);
+    listenerPorts.set(l.name, await rt.listen());
+    listeners.set(l.name, rt);
+  };
+
+  /** `tolerant`: a listener that cannot bind is remembered and retried instead of failing the sync. */
+  const syncListeners = async (snapshot: Snapshot, tolerant: boolean): Promise<void> => {
     const wanted = new Map(snapshot.listeners.map((l) => [l.name, l]));
     for (const [name, rt] of listeners) {
       const next = wanted.get(name);
@@ -86,29 +101,71 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
         rt.update(next);
       }
     }
+    for (const name of unbound.keys()) if (!wanted.has(name)) unbound.delete(name);
     for (const l of snapshot.listeners) {
       if (listeners.has(l.name)) continue;
-      const rt = new ListenerRuntime(l, getState);
-      listenerPorts.set(l.name, await rt.listen());
-      listeners.set(l.name, rt);
+      try {
+        await openListener(l);
+        unbound.delete(l.name);
+      } catch (err) {
+        if (!tolerant) throw err;
+        noteUnbound(l, (err as Error).message);
+      }
     }
+    scheduleRetry();
+  };
+
+  const noteUnbound = (l: Listener, error: string): void => {
+    const before = unbound.get(l.name);
+    const address = l.address ?? '127.0.0.1';
+    if (before?.error === error && before.port === l.port && before.address === address) return;
+    log.error('listener cannot bind; the rest of the snapshot serves, and it is retried', { listener: l.name, error });
+    unbound.set(l.name, { name: l.name, address, port: l.port, error, since: new Date().toISOString() });
+  };
+
+  const scheduleRetry = (): void => {
+    if (unbound.size === 0 || retryTimer !== undefined || draining) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      // In line with snapshot swaps, against the snapshot in force by then.
+      applying = applying.then(async () => {
+        if (draining) return;
+        for (const name of [...unbound.keys()]) {
+          const l = state.snapshot.listeners.find((x) => x.name === name);
+          if (l === undefined || listeners.has(name)) {
+            unbound.delete(name);
+            continue;
+          }
+          try {
+            await openListener(l);
+            unbound.delete(name);
+            log.info('listener bound after all', { listener: name, port: l.port });
+          } catch (err) {
+            noteUnbound(l, (err as Error).message);
+          }
+        }
+        scheduleRetry();
+      }).catch((err: Error) => log.error('listener retry failed', { error: err.message }));
+    }, LISTENER_RETRY_MS);
+    retryTimer.unref();
   };
 
   let draining = false;
-  await syncListeners(state.snapshot);
+  let applying = Promise.resolve();
+  // The first snapshot's listeners must all bind: a proxy that cannot have its ports fails to start.
+  await syncListeners(state.snapshot, false);
   // Re-run so listeners kept from the first pass see themselves as "current".
   const admin = await startAdminServer({
     address: opts.adminAddress,
     port: opts.adminPort,
     source: {
       ready: () => !draining,
-      configDump: () => ({ version: state.version, snapshot: state.snapshot }),
+      configDump: () => ({ version: state.version, snapshot: state.snapshot, ...(unbound.size > 0 ? { unboundListeners: [...unbound.values()] } : {}) }),
       clusters: () => clusters.status(),
       metricsText: () => metrics.render(),
     },
   });
 
-  let applying = Promise.resolve();
   const handle: ProxyHandle = {
     listenerPorts,
     adminPort: admin.port,
@@ -123,7 +180,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
           return { applied: false, error };
         }
         const previous = state;
-        await syncListeners(snapshot).catch((err: Error) => log.error('listener update failed', { error: err.message }));
+        await syncListeners(snapshot, true);
         state = next;
         clusters.retire(previous.clusters, next.clusters);
         log.info('snapshot applied', { version: snapshot.version });
@@ -144,6 +201,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     },
     async close(): Promise<void> {
       draining = true;
+      clearTimeout(retryTimer);
       for (const l of listeners.values()) l.close();
       listeners.clear();
       clusters.close();

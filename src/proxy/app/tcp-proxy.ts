@@ -1,12 +1,15 @@
 // Opaque TCP proxying: pick an endpoint of the listener's TCP cluster, connect, splice bytes
-// both ways. Used for protocols the proxy does not understand (or is told not to parse).
+// both ways. Used for protocols the proxy does not understand (or is told not to parse). With
+// `tls` (mesh mTLS to a meshed destination, as a gateway passing TLS through to a service
+// needs) the bytes travel inside a TLS connection the other sidecar terminates.
 import { connect, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { UpstreamCluster } from './upstream-cluster.js';
 import { createLogger } from '../telemetry/log.js';
 
 const log = createLogger('tcp');
 
-export function proxyTcp(down: Socket, initial: Buffer | undefined, cluster: UpstreamCluster | undefined, connectTimeoutMs: number): void {
+export function proxyTcp(down: Socket, initial: Buffer | undefined, cluster: UpstreamCluster | undefined, connectTimeoutMs: number, tls?: ConnectionOptions): void {
   const ep = cluster?.pick(undefined, down.remoteAddress);
   if (!cluster || !ep) {
     log.warn('no endpoint for TCP connection; closing', { cluster: cluster?.name ?? '(none)' });
@@ -14,11 +17,12 @@ export function proxyTcp(down: Socket, initial: Buffer | undefined, cluster: Ups
     return;
   }
   ep.active++;
-  const up = connect({ host: ep.endpoint.address, port: ep.endpoint.port });
+  const target = { host: ep.endpoint.address, port: ep.endpoint.port };
+  const up = tls ? tlsConnect({ ...tls, ...target }) : connect(target);
   up.setNoDelay(true);
   const timer = setTimeout(() => up.destroy(new Error('connect timeout')), connectTimeoutMs);
   let connected = false;
-  up.once('connect', () => {
+  up.once(tls ? 'secureConnect' : 'connect', () => {
     connected = true;
     clearTimeout(timer);
     cluster.record(ep, { kind: 'response', status: 200 });

@@ -1,7 +1,7 @@
 // What the request path needs from a cluster: endpoint choice, breakers, outlier feedback,
 // retry budget, connections. Built once per snapshot by `cluster-set.ts`; this file is only the
 // shape, so the request path reads without the details of each mechanism.
-import type { HashPolicy } from '../../model/snapshot.js';
+import type { ClusterMtls, HashPolicy } from '../../model/snapshot.js';
 import type { ClusterMetrics } from '../telemetry/proxy-metrics.js';
 import type { EndpointState, TryOutcome } from '../upstream/types.js';
 import type { Http1Pool } from '../upstream/pool/http1-pool.js';
@@ -14,6 +14,8 @@ export interface UpstreamCluster {
   readonly http2: Http2Pool;
   readonly hashPolicy: HashPolicy | undefined;
   readonly metrics: ClusterMetrics;
+  /** Mesh mTLS to the endpoints (the pools use it; opaque TCP passed through reads it too). */
+  readonly mtls: ClusterMtls | undefined;
 
   /**
    * An available endpoint of the cluster (or of a subset); undefined when none is. `avoid`: the

@@ -22,23 +22,28 @@ export interface OutgoingRequest {
 export function prepareHeaders(req: DownstreamRequest): HeaderList {
   const h = req.headers;
   const tokens = req.protocol === 'http1' ? connectionTokens(h) : undefined;
-  const names = h.names;
-  // Most requests carry no hop-by-hop field: look before paying for splices.
-  let strip = false;
-  for (let i = 0; i < names.length && !strip; i++) strip = mustStrip(names[i], h.values[i], tokens);
-  if (strip) {
-    for (let i = names.length - 1; i >= 0; i--) {
-      if (mustStrip(names[i], h.values[i], tokens)) {
-        names.splice(i, 1);
-        h.values.splice(i, 1);
-      }
+  const { names, values } = h;
+  // One pass, compacting in place (splice would allocate per removed field): drops hop-by-hop
+  // fields, Host (sent from the authority), and a client-sent XFCC and x-forwarded-proto, which
+  // are the proxy's to set; notes whether a request id came along.
+  let kept = 0;
+  let hasId = false;
+  for (let i = 0; i < names.length; i++) {
+    const n = names[i];
+    if (mustStrip(n, values[i], tokens) || n === 'x-forwarded-client-cert' || n === 'x-forwarded-proto') continue;
+    if (n === 'x-request-id') hasId = true;
+    if (kept !== i) {
+      names[kept] = n;
+      values[kept] = values[i];
     }
+    kept++;
   }
-  if (!h.has('x-request-id')) h.add('x-request-id', nextRequestId());
+  names.length = kept;
+  values.length = kept;
+  if (!hasId) h.add('x-request-id', nextRequestId());
   // The caller's verified mesh identity, for the app (as Istio's XFCC); never trust one sent to us.
-  if (h.has('x-forwarded-client-cert')) h.remove('x-forwarded-client-cert');
   if (req.conn.peerIdentity !== undefined) h.add('x-forwarded-client-cert', 'URI=' + req.conn.peerIdentity);
-  h.set('x-forwarded-proto', req.scheme);
+  h.add('x-forwarded-proto', req.scheme);
   return h;
 }
 

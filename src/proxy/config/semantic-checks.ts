@@ -1,7 +1,7 @@
 // Rules a schema cannot express: references between parts of the snapshot, combinations of
 // fields, and values that must compile. Runs only on a schema-valid snapshot, so it can trust the
 // types; every problem is collected, none stops the others.
-import type { Cluster, Listener, Snapshot } from '../../model/snapshot.js';
+import type { Cluster, Listener, ListenerClientAuth, Snapshot } from '../../model/snapshot.js';
 import { CheckContext } from './check-context.js';
 import { checkHeaderName } from './check-headers.js';
 import { checkRouteConfig } from './check-routes.js';
@@ -73,12 +73,18 @@ function checkListener(ctx: CheckContext, path: FieldPath, l: Listener): void {
     (l.tls.sni ?? []).forEach((c, i) => {
       if ((c.certificatePem === undefined) === (c.certFile === undefined)) ctx.report([...tlsPath, 'sni', i], 'needs exactly one of certificatePem, certFile');
       if ((c.privateKeyPem === undefined) === (c.keyFile === undefined)) ctx.report([...tlsPath, 'sni', i], 'needs exactly one of privateKeyPem, keyFile');
+      checkClientAuth(ctx, [...tlsPath, 'sni', i, 'clientAuth'], c.clientAuth);
     });
+    checkClientAuth(ctx, [...tlsPath, 'clientAuth'], l.tls.clientAuth);
+  }
+  if (l.sniRoutes) {
+    if (l.mtls) ctx.report([...path, 'sniRoutes'], 'is not allowed together with mtls (mesh mTLS terminates every connection)');
+    l.sniRoutes.forEach((r, i) => r.destinations.forEach((d, j) => ctx.checkClusterRef([...path, 'sniRoutes', i, 'destinations', j, 'cluster'], d.cluster)));
   }
 
   // A setting the listener would never use is as misleading as a typo, so it is an error too.
   if (protocol === 'tcp') {
-    if (l.tcpCluster === undefined) ctx.report([...path, 'tcpCluster'], 'is required when protocol is tcp');
+    if (l.tcpCluster === undefined && l.sniRoutes === undefined) ctx.report([...path, 'tcpCluster'], 'is required when protocol is tcp');
     if (l.routeConfig !== undefined) {
       ctx.report([...path, 'routeConfig'], 'is not allowed when protocol is tcp (only http1, http2 and detect route HTTP)');
     }
@@ -88,6 +94,11 @@ function checkListener(ctx: CheckContext, path: FieldPath, l: Listener): void {
       ctx.report([...path, 'tcpCluster'], `is not allowed when protocol is ${protocol} (only tcp and detect)`);
     }
   }
+}
+
+function checkClientAuth(ctx: CheckContext, path: FieldPath, auth: ListenerClientAuth | undefined): void {
+  if (auth === undefined) return;
+  if ((auth.caCertificatesPem === undefined) === (auth.caCertificatesFile === undefined)) ctx.report(path, 'needs exactly one of caCertificatesPem, caCertificatesFile');
 }
 
 function checkCluster(ctx: CheckContext, path: FieldPath, c: Cluster): void {

@@ -1,15 +1,26 @@
-// TLS server contexts of a snapshot's listeners, built once per snapshot (reading key files and
+// What a snapshot's listeners need for TLS, built once per snapshot (reading key files and
 // parsing PEM is far too slow for a connection's path, and a bad certificate must reject the
-// snapshot, not fail the first handshake).
+// snapshot, not fail the first handshake): the server contexts to terminate with, the client
+// certificates they require (Istio's MUTUAL), and the table of server names passed through
+// untouched (Istio's PASSTHROUGH).
 import { readFileSync } from 'node:fs';
-import { createSecureContext, type SecureContext } from 'node:tls';
-import type { Listener, ListenerSniCertificate } from '../../model/snapshot.js';
+import { createSecureContext, type SecureContext, type TLSSocket, type TLSSocketOptions } from 'node:tls';
+import type { Listener, ListenerClientAuth, ListenerSniCertificate, TcpDestination } from '../../model/snapshot.js';
+import { clientCertificateProblem } from './client-auth.js';
+import { passthroughTable } from './passthrough-table.js';
+
+export interface TlsTermination {
+  /** For the server-side TLSSocket: certificate (by SNI), ALPN, whether to ask for a client certificate. */
+  readonly options: TLSSocketOptions;
+  /** After the handshake: why the client's certificate is refused, if it is (MUTUAL only). */
+  readonly checkClient: ((socket: TLSSocket) => string | undefined) | undefined;
+}
 
 export interface ListenerTlsContext {
-  context: SecureContext;
-  alpn: string[];
-  /** Picks the certificate by the client's SNI, when the listener has more than one. */
-  sni?: (serverName: string, cb: (err: Error | null, ctx?: SecureContext) => void) => void;
+  /** Terminating TLS here; undefined on a listener that only passes TLS through. */
+  readonly terminate: TlsTermination | undefined;
+  /** The destinations of a server name passed through (undefined: not passed through). */
+  readonly passthrough: ((serverName: string | undefined) => readonly TcpDestination[] | undefined) | undefined;
 }
 
 function pem(inline: string | undefined, file: string | undefined, what: string, listener: string): string {
@@ -21,31 +32,65 @@ function pem(inline: string | undefined, file: string | undefined, what: string,
   }
 }
 
-type CertificateSource = Pick<ListenerSniCertificate, 'certificatePem' | 'privateKeyPem' | 'certFile' | 'keyFile'>;
+type CertificateSource = Pick<ListenerSniCertificate, 'certificatePem' | 'privateKeyPem' | 'certFile' | 'keyFile' | 'clientAuth'>;
 
-function secureContext(c: CertificateSource, minVersion: 'TLSv1.2' | 'TLSv1.3', listener: string, at: string): SecureContext {
+/** One certificate of a listener, and the client certificates it requires. */
+interface Served {
+  readonly context: SecureContext;
+  readonly clientAuth: ListenerClientAuth | undefined;
+}
+
+function served(c: CertificateSource, minVersion: 'TLSv1.2' | 'TLSv1.3', listener: string, at: string): Served {
   const cert = pem(c.certificatePem, c.certFile, `${at}certFile`, listener);
   const key = pem(c.privateKeyPem, c.keyFile, `${at}keyFile`, listener);
+  const auth = c.clientAuth;
+  // The CA bundle replaces the public roots: only clients it signed are trusted.
+  const ca = auth ? pem(auth.caCertificatesPem, auth.caCertificatesFile, `${at}clientAuth.caCertificatesFile`, listener) : undefined;
   try {
-    return createSecureContext({ cert, key, minVersion });
+    return { context: createSecureContext({ cert, key, minVersion, ...(ca !== undefined ? { ca } : {}) }), clientAuth: auth };
   } catch (err) {
-    throw new Error(`listener ${listener}: tls${at ? `.${at.slice(0, -1)}` : ''}: certificate or key unusable: ${(err as Error).message}`);
+    throw new Error(`listener ${listener}: tls${at ? `.${at.slice(0, -1)}` : ''}: certificate, key or CA unusable: ${(err as Error).message}`);
   }
+}
+
+function termination(l: Listener & { tls: NonNullable<Listener['tls']> }): TlsTermination {
+  const minVersion = l.tls.minVersion ?? 'TLSv1.2';
+  const fallback = served(l.tls, minVersion, l.name, '');
+  const all = [fallback];
+  const options: TLSSocketOptions = { secureContext: fallback.context, ALPNProtocols: l.tls.alpn ?? ['h2', 'http/1.1'] };
+  let pick = (_serverName: string | undefined): Served => fallback;
+  const sni = l.tls.sni ?? [];
+  if (sni.length > 0) {
+    const entries = sni.map((c, i) => ({ names: c.serverNames, value: served(c, minVersion, l.name, `sni[${i}].`) }));
+    all.push(...entries.map((e) => e.value));
+    const byName = sniTable(entries);
+    pick = (serverName) => (serverName ? byName(serverName) : undefined) ?? fallback;
+    options.SNICallback = (serverName, cb) => cb(null, pick(serverName).context);
+  }
+  const mutual = all.filter((s) => s.clientAuth !== undefined).length;
+  if (mutual === 0) return { options, checkClient: undefined };
+  // The request is per connection, before SNI picks a certificate: ask every client when any
+  // name needs it. A client without one is refused in the handshake only when every name needs
+  // one; otherwise after it, for the names that do.
+  options.requestCert = true;
+  options.rejectUnauthorized = mutual === all.length;
+  return {
+    options,
+    checkClient: (socket) => {
+      const auth = pick(socket.servername || undefined).clientAuth;
+      return auth ? clientCertificateProblem(socket, auth) : undefined;
+    },
+  };
 }
 
 export function buildTlsContexts(listeners: readonly Listener[]): Map<string, ListenerTlsContext> {
   const out = new Map<string, ListenerTlsContext>();
   for (const l of listeners) {
-    if (!l.tls) continue;
-    const minVersion = l.tls.minVersion ?? 'TLSv1.2';
-    const context = secureContext(l.tls, minVersion, l.name, '');
-    const entry: ListenerTlsContext = { context, alpn: l.tls.alpn ?? ['h2', 'http/1.1'] };
-    const sni = l.tls.sni ?? [];
-    if (sni.length > 0) {
-      const byName = sniTable(sni.map((c, i) => ({ names: c.serverNames, context: secureContext(c, minVersion, l.name, `sni[${i}].`) })));
-      entry.sni = (serverName, cb) => cb(null, byName(serverName) ?? context);
-    }
-    out.set(l.name, entry);
+    if (!l.tls && !l.sniRoutes) continue;
+    out.set(l.name, {
+      terminate: l.tls ? termination({ ...l, tls: l.tls }) : undefined,
+      passthrough: l.sniRoutes ? passthroughTable(l.sniRoutes) : undefined,
+    });
   }
   return out;
 }
@@ -54,15 +99,15 @@ export function buildTlsContexts(listeners: readonly Listener[]): Map<string, Li
  * Exact names first, then `*.suffix` for one more label (as Istio and Envoy match server
  * names); the first entry naming a name wins. Built once: a handshake does two map lookups.
  */
-function sniTable(entries: { names: readonly string[]; context: SecureContext }[]): (serverName: string) => SecureContext | undefined {
-  const exact = new Map<string, SecureContext>();
-  const wildcard = new Map<string, SecureContext>();
+function sniTable<T>(entries: { names: readonly string[]; value: T }[]): (serverName: string) => T | undefined {
+  const exact = new Map<string, T>();
+  const wildcard = new Map<string, T>();
   for (const e of entries) {
     for (const raw of e.names) {
       const name = raw.toLowerCase();
       const table = name.startsWith('*.') ? wildcard : exact;
       const key = name.startsWith('*.') ? name.slice(1) : name;
-      if (!table.has(key)) table.set(key, e.context);
+      if (!table.has(key)) table.set(key, e.value);
     }
   }
   return (serverName) => {

@@ -1,70 +1,91 @@
-// Which hosts' outbound virtual hosts can differ after a change of the resources a namespace
-// sees, so the snapshot cache recomputes those and reuses the JSON of every other one
-// (snapshot-cache.ts). 'all' when the change cannot be attributed precisely.
+// What a change of the resources a namespace sees can change in its outbound part, so the
+// snapshot cache recomputes only that and reuses the JSON of every other virtual host and cluster
+// (snapshot-cache.ts). 'all' when the change cannot be attributed.
 //
-// Why the attribution is sound. Only a change made of VirtualServices and DestinationRules
-// (added, removed or replaced; nothing else changed, the others in the same relative order) is
-// attributed; any other kind, a reordering, a resource whose exportTo changed, a DestinationRule
-// with a workloadSelector (unless it is the same before and after) or a wildcard host gives
-// 'all'. The registry is not part of the diff: the cache compares it by identity first and
-// recomputes everything when it changed. Then, for the outbound part (translate/sidecar-outbound.ts):
-//   - A service's virtual hosts read VirtualServices only through chooseVirtualService, which
-//     looks at the candidates naming one of the service's hostnames exactly (the HostIndex's
-//     exact map) and the wildcard candidates covering it. A changed VirtualService with a
-//     wildcard host could cover any service: 'all'. Otherwise it can change the choice, and
-//     the routes, of a service only if, before or after, it names one of that service's
-//     hostnames exactly: those are the `virtualServices` hosts. A replaced one counts with both
-//     versions.
-//   - The chosen VirtualService's routes (istio-routes.ts) read the catalog, the
-//     DestinationRules (subsets of the destinations), the Gateway API routes and the registry;
-//     they read no other VirtualService (delegate is not supported and only warned about), so a
-//     route of an unchanged service to a host whose VirtualService changed stays the same: a
-//     route names a cluster, not the destination's routes.
-//   - DestinationRules are read on the outbound side only through DestinationRules.forService
-//     (destination-rules.ts), by destinationCluster (does the subset a route or mirror names
-//     exist: a warning) and by a cluster's build (traffic policy, balancer and consistent hash,
-//     TLS and so auto-mTLS, a subset's labels and policy: clusters.ts, policies.ts, mesh-tls.ts).
-//     forService(S) looks only at the rules whose host is one of S's hostnames exactly and at
-//     the wildcard ones; every precedence rule (proxy's namespace, service's, root namespace,
-//     selector, age, merging) is applied within that set. So a changed DestinationRule with
-//     exact host H (visibility by exportTo and, when unchanged, its workloadSelector decide only
-//     whether it joins that set) can change forService only for the services naming H: their
-//     clusters, and the routes that name those clusters (whose cluster names do not depend on the
-//     rule, only their warnings and the clusters' content do). Those are the `destinationRules`
-//     hosts; the cache recomputes their services' virtual hosts and every virtual host whose
-//     recorded clusters include a cluster of such a service, which rebuilds all those clusters.
-//     A wildcard host could concern any service: 'all'.
-//   - Domains come from the catalog and the namespace only, and claims are made in catalog
-//     order for every service whatever is recomputed, so they are unchanged. Alias virtual hosts
-//     (VirtualService hosts that name no service) are few and always recomputed.
-//   - A cluster's content reads the service, the DestinationRule, the registry and the
-//     PeerAuthentications (clusters.ts), of which only the DestinationRule can have changed (see
-//     above), plus one bit from the routes that name it: whether any sends gRPC (http2). The
-//     cache rebuilds every cluster a recomputed virtual host names, with that bit ORed over all
-//     the virtual hosts naming it, and keeps the text of clusters named only by reused ones (same
-//     requesters, same bit, not a cluster of a changed DestinationRule's host). Which clusters
-//     exist is the union of what each virtual host names, recorded per host. Mirror destinations
-//     are names like any other: recorded with the host whose routes mirror there.
-// A ServiceEntry, HTTPRoute, PeerAuthentication or any other kind falls back to 'all': a
-// ServiceEntry can overlap or shadow other hosts, a route can take precedence over another's.
-// sidecar-parts.test.ts, delta-property.test.ts and outbound-update.test.ts compare the result
-// with translate() along random sequences of single-resource changes.
+// Why the attribution is sound. The unchanged resources must keep their relative order (ages
+// settle conflicts); a reordering gives 'all'. The registry is not part of the diff: the cache
+// compares it by identity first and recomputes everything when it changed. Each resource added or
+// removed (a replaced one counts with both versions, so narrowing or widening its exportTo, its
+// hosts or its parents counts on both sides) is attributed by kind, from what the outbound part
+// (translate/sidecar-outbound.ts and what it calls) reads:
+//   - A service's virtual host: its routes come from the Gateway API routes whose parent is that
+//     service (gamma.ts, keyed by the Service), else the VirtualService chosen among the
+//     candidates naming one of its hostnames exactly or covering its fqdn with a wildcard
+//     (chooseVirtualService); ranks and ages are compared within that set only. So a
+//     VirtualService concerns the services its hosts name or cover (`routes`), an HTTPRoute or
+//     GRPCRoute the services its Service parentRefs name (`parents`). The routes read no other
+//     VirtualService (delegate is not supported), and name clusters, never another host's routes.
+//   - DestinationRules are read only through DestinationRules.forService(S) (destination-rules.ts),
+//     which looks at the rules whose host names one of S's hostnames or covers its fqdn; every
+//     precedence rule (namespace tiers, selector, host specificity, age, merging) applies within
+//     that set, and a workloadSelector decides only whether a rule joins it (the class key holds
+//     the labels its keys name). forService is read by a cluster's build (clusters.ts: policy,
+//     subset labels, TLS) and by destinationCluster, only to warn that a subset is not defined;
+//     a cluster's name never depends on it. So a DestinationRule concerns the clusters of the
+//     services its host names or covers (`clusters`), and the virtual hosts naming a subset
+//     cluster of those (`subsetReferrers`), for that warning.
+//   - A ServiceEntry adds catalog services for its hosts (catalog.ts: one service per host, named
+//     by that host only; an older entry or a registry service keeps a host taken). So it concerns
+//     the services named by its hosts (`routes`, `clusters`: their virtual hosts and clusters, new
+//     or gone) and the virtual hosts with a route to one of those hosts (`destinations`: a cluster
+//     name ends with the host its destination resolved to, and that resolution may change). A host
+//     that is also a name of a registry service (shadowing a short name in lookups) gives 'all'.
+//     Domains and alias hosts are checked by the cache itself (see snapshot-cache.ts).
+//   - A PeerAuthentication is read on the outbound side only by mesh-tls.ts, for the mTLS of a
+//     cluster from the modes of its workloads: `peers` says the cache must work out which
+//     clusters (peer-attribution.ts).
+//   - Gateway, AuthorizationPolicy, RequestAuthentication and Mesh are not read by a sidecar's
+//     outbound part (Gateways concern gateway proxies, the others the security layer and the
+//     registry). Any other kind gives 'all'.
+// Alias virtual hosts (VirtualService hosts that name no service) are few and always recomputed.
+// outbound-update.test.ts compares the result with translate() along random sequences of changes
+// of every kind.
 import type { Resource } from '../../../api/kinds.js';
-import { isWildcard, resolveHost } from '../hosts.js';
+import { isServiceParent } from '../gamma.js';
+import type { CatalogService } from '../catalog.js';
+import { hostCovers, isWildcard, resolveHost } from '../hosts.js';
 
-/** Resolved hosts concerned by a change, by the kind of resource that names them. */
-export interface ChangedHosts {
-  /** Hosts named by a changed VirtualService: their services' virtual hosts may differ. */
-  readonly virtualServices: ReadonlySet<string>;
-  /**
-   * Hosts of a changed DestinationRule: the clusters of the services naming them may differ, and
-   * so may the routes of every virtual host naming one of those clusters.
-   */
-  readonly destinationRules: ReadonlySet<string>;
+/** Hosts and wildcard patterns; a service matches when one of its hostnames is one of them or is covered. */
+export class HostSet {
+  readonly exact = new Set<string>();
+  readonly patterns: string[] = [];
+
+  add(host: string): void {
+    if (isWildcard(host)) {
+      if (!this.patterns.includes(host)) this.patterns.push(host);
+    } else this.exact.add(host);
+  }
+
+  get empty(): boolean {
+    return this.exact.size === 0 && this.patterns.length === 0;
+  }
+
+  matches(hostnames: readonly string[]): boolean {
+    return hostnames.some((h) => this.exact.has(h) || this.patterns.some((p) => hostCovers(p, h)));
+  }
 }
 
-/** The hosts whose virtual hosts or clusters may differ between the two visible lists, or 'all'. */
-export function changedHosts(before: readonly Resource[], after: readonly Resource[]): ChangedHosts | 'all' {
+/** What a change concerns in a namespace's outbound part. */
+export interface OutboundChange {
+  /** Services whose virtual hosts may differ (VirtualService hosts, ServiceEntry hosts). */
+  readonly routes: HostSet;
+  /** Registry services (`namespace/name`) whose Gateway API routes changed. */
+  readonly parents: ReadonlySet<string>;
+  /** Services whose clusters' content may differ (DestinationRule hosts, ServiceEntry hosts). */
+  readonly clusters: HostSet;
+  /** Services whose subset clusters make the virtual hosts naming them differ (DestinationRule hosts). */
+  readonly subsetReferrers: HostSet;
+  /** Hosts a destination may now resolve differently: virtual hosts with a cluster ending in one differ. */
+  readonly destinations: ReadonlySet<string>;
+  /** A PeerAuthentication changed: clusters' mTLS may differ (the cache works out which). */
+  readonly peers: boolean;
+}
+
+/**
+ * What may differ between the two visible lists, or 'all'.
+ * @param isRegistryHostname whether a host is a name of a registry service
+ */
+export function outboundChange(before: readonly Resource[], after: readonly Resource[], isRegistryHostname: (host: string) => boolean): OutboundChange | 'all' {
   const old = new Set(before);
   const now = new Set(after);
   const removed = before.filter((r) => !now.has(r));
@@ -74,35 +95,54 @@ export function changedHosts(before: readonly Resource[], after: readonly Resour
   const keptAfter = after.filter((r) => old.has(r));
   if (keptBefore.length !== keptAfter.length || keptBefore.some((r, i) => r !== keptAfter[i])) return 'all';
 
-  const virtualServices = new Set<string>();
-  const destinationRules = new Set<string>();
-  const reachById = new Map<string, string>();
-  const selectorById = new Map<string, { json: string; count: number }>();
+  const change = { routes: new HostSet(), parents: new Set<string>(), clusters: new HostSet(), subsetReferrers: new HostSet(), destinations: new Set<string>(), peers: false };
   for (const r of [...removed, ...added]) {
-    if (r.kind !== 'VirtualService' && r.kind !== 'DestinationRule') return 'all';
-    const id = `${r.kind}/${r.metadata.namespace}/${r.metadata.name}`;
-    const reach = JSON.stringify(r.spec.exportTo ?? null);
-    const other = reachById.get(id);
-    if (other !== undefined && other !== reach) return 'all';
-    reachById.set(id, reach);
-    if (r.kind === 'VirtualService') {
-      for (const h of r.spec.hosts ?? []) {
-        const host = resolveHost(h, r.metadata.namespace);
-        if (isWildcard(host)) return 'all';
-        virtualServices.add(host);
+    switch (r.kind) {
+      case 'VirtualService':
+        for (const h of r.spec.hosts ?? []) change.routes.add(resolveHost(h, r.metadata.namespace));
+        break;
+      case 'DestinationRule': {
+        const host = resolveHost(r.spec.host, r.metadata.namespace);
+        change.clusters.add(host);
+        change.subsetReferrers.add(host);
+        break;
       }
-    } else if (r.kind === 'DestinationRule') {
-      const host = resolveHost(r.spec.host, r.metadata.namespace);
-      if (isWildcard(host)) return 'all';
-      destinationRules.add(host);
-      const json = JSON.stringify(r.spec.workloadSelector ?? null);
-      const seen = selectorById.get(id);
-      if (seen !== undefined && seen.json !== json) return 'all';
-      selectorById.set(id, { json, count: (seen?.count ?? 0) + 1 });
+      case 'ServiceEntry':
+        for (const raw of r.spec.hosts) {
+          const host = raw.toLowerCase();
+          if (isRegistryHostname(host)) return 'all';
+          // Exact: the catalog names the entry's service by the host as written, wildcard or not.
+          change.routes.exact.add(host);
+          change.clusters.exact.add(host);
+          change.destinations.add(host);
+        }
+        break;
+      case 'HTTPRoute':
+      case 'GRPCRoute':
+        for (const p of r.spec.parentRefs ?? []) if (isServiceParent(p)) change.parents.add(`${p.namespace ?? r.metadata.namespace}/${p.name}`);
+        break;
+      case 'PeerAuthentication':
+        change.peers = true;
+        break;
+      case 'Gateway':
+      case 'AuthorizationPolicy':
+      case 'RequestAuthentication':
+      case 'Mesh':
+        break;
+      default:
+        return 'all';
     }
   }
-  // A selector added or removed (not the same rule's, before and after) changes which workloads
-  // a rule applies to: left to the full computation.
-  for (const { json, count } of selectorById.values()) if (json !== 'null' && count < 2) return 'all';
-  return { virtualServices, destinationRules };
+  return change;
+}
+
+/** Whether nothing of the outbound part can differ (before looking at PeerAuthentications). */
+export function isEmptyChange(c: OutboundChange): boolean {
+  return c.routes.empty && c.parents.size === 0 && c.clusters.empty && c.subsetReferrers.empty && c.destinations.size === 0 && !c.peers;
+}
+
+/** Whether the change concerns a service's virtual hosts directly. */
+export function routesChanged(c: OutboundChange, service: CatalogService): boolean {
+  if (c.routes.matches(service.hostnames)) return true;
+  return service.source.kind === 'registry' && c.parents.size > 0 && c.parents.has(`${service.namespace}/${service.source.service.name}`);
 }

@@ -14,7 +14,7 @@ import { parseResources } from '../../../api/load.js';
 import type { Snapshot } from '../../../model/snapshot.js';
 import { loadResources, MESH, meshRegistry, sidecarOf, testdataDir } from '../testing.js';
 import { translate } from '../translate.js';
-import { changedHosts, type ChangedHosts } from './outbound-attribution.js';
+import { outboundChange, type OutboundChange } from './outbound-attribution.js';
 import { SnapshotCache } from './snapshot-cache.js';
 import { seededRandom } from '../../../proxy/upstream/testing.js';
 
@@ -177,42 +177,48 @@ describe('incremental outbound parts: a DestinationRule for a host other hosts r
   });
 });
 
-describe('changedHosts', () => {
+describe('outboundChange', () => {
   const [grpc, mirror, , , wild] = EXTRA;
-  const hostsOf = (changed: ChangedHosts | 'all') => {
-    assert.notEqual(changed, 'all');
-    const { virtualServices, destinationRules } = changed as ChangedHosts;
-    return { virtualServices: [...virtualServices].sort(), destinationRules: [...destinationRules].sort() };
+  const noRegistryHost = () => false;
+  const of = (change: OutboundChange | 'all') => {
+    assert.notEqual(change, 'all');
+    const c = change as OutboundChange;
+    return {
+      routes: [...c.routes.exact, ...c.routes.patterns].sort(),
+      parents: [...c.parents].sort(),
+      clusters: [...c.clusters.exact, ...c.clusters.patterns].sort(),
+      destinations: [...c.destinations].sort(),
+      peers: c.peers,
+    };
   };
-  it('names the hosts of the VirtualServices changed, before and after', () => {
+  it('names the hosts of the VirtualServices changed, before and after, wildcards as patterns', () => {
     const moved = { ...grpc, spec: mirror.spec } as Resource;
-    assert.deepEqual(hostsOf(changedHosts([grpc], [moved])), {
-      virtualServices: ['details.default.svc.cluster.local', 'ratings.default.svc.cluster.local'],
-      destinationRules: [],
-    });
+    assert.deepEqual(of(outboundChange([grpc], [moved], noRegistryHost)).routes, ['details.default.svc.cluster.local', 'ratings.default.svc.cluster.local']);
+    const change = outboundChange([], [wild], noRegistryHost) as OutboundChange;
+    assert.deepEqual(change.routes.patterns, ['*.default.svc.cluster.local']);
+    assert.ok(change.routes.matches(['reviews', 'reviews.default.svc.cluster.local']));
+    assert.ok(!change.routes.matches(['ledger', 'ledger.other.svc.cluster.local']));
   });
-  it('names the host of a DestinationRule changed, before and after', () => {
-    const [rootReviews, , ratings] = RULES;
+  it('names the host of a DestinationRule changed, before and after, for clusters', () => {
+    const [rootReviews, , ratings, wildRule] = RULES;
     const moved = { ...ratings, spec: { ...ratings.spec, host: 'details' } } as Resource;
-    assert.deepEqual(hostsOf(changedHosts([rootReviews, ratings], [rootReviews, moved])), {
-      virtualServices: [],
-      destinationRules: ['details.default.svc.cluster.local', 'ratings.default.svc.cluster.local'],
-    });
-    assert.deepEqual(hostsOf(changedHosts([], [rootReviews])).destinationRules, ['reviews.default.svc.cluster.local']);
+    const got = of(outboundChange([rootReviews, ratings], [rootReviews, moved], noRegistryHost));
+    assert.deepEqual(got.clusters, ['details.default.svc.cluster.local', 'ratings.default.svc.cluster.local']);
+    assert.deepEqual(got.routes, []);
+    assert.deepEqual(of(outboundChange([], [wildRule], noRegistryHost)).clusters, ['*.default.svc.cluster.local']);
   });
-  it('falls back to all for wildcards, other kinds, exportTo changes and reordering', () => {
-    assert.equal(changedHosts([], [wild]), 'all');
-    assert.equal(changedHosts([], loadResources('service-entry.yaml').filter((r) => r.kind === 'ServiceEntry').slice(0, 1)), 'all');
-    assert.equal(changedHosts([grpc], [{ ...grpc, spec: { ...grpc.spec, exportTo: ['.'] } } as Resource]), 'all');
-    assert.equal(changedHosts([grpc, mirror], [mirror, grpc]), 'all');
+  it('names the hosts of a ServiceEntry, the Service parents of a route, and flags PeerAuthentications', () => {
+    const entry = loadResources('service-entry.yaml').find((r) => r.kind === 'ServiceEntry') as Resource & { kind: 'ServiceEntry' };
+    const hosts = entry.spec.hosts.map((h) => h.toLowerCase()).sort();
+    const got = of(outboundChange([], [entry], noRegistryHost));
+    assert.deepEqual([got.routes, got.clusters, got.destinations], [hosts, hosts, hosts]);
+    assert.equal(outboundChange([], [entry], (h) => h === hosts[0]), 'all', 'a host that names a registry service');
+    assert.deepEqual(of(outboundChange([grpc], [grpc, EXTRA[5]], noRegistryHost)).parents, ['default/greeter']);
+    const pa = parseResources('apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: default, namespace: istio-system}\nspec: {mtls: {mode: STRICT}}\n', 'pa.yaml');
+    assert.equal(of(outboundChange([], pa, noRegistryHost)).peers, true);
   });
-  it('falls back to all for a DestinationRule with a wildcard host, a workloadSelector or another exportTo', () => {
-    const [rootReviews, , , wildRule, selected] = RULES;
-    assert.equal(changedHosts([], [wildRule]), 'all');
-    assert.equal(changedHosts([], [selected]), 'all');
-    assert.equal(changedHosts([rootReviews], [{ ...rootReviews, spec: { ...rootReviews.spec, workloadSelector: { matchLabels: { version: 'v1' } } } } as Resource]), 'all');
-    assert.equal(changedHosts([rootReviews], [{ ...rootReviews, spec: { ...rootReviews.spec, exportTo: ['.'] } } as Resource]), 'all');
-    // The same selector before and after: only the host.
-    assert.deepEqual(hostsOf(changedHosts([selected], [{ ...selected, spec: { ...selected.spec, subsets: [] } } as Resource])).destinationRules, ['reviews.default.svc.cluster.local']);
+  it('falls back to all for a reordering only', () => {
+    assert.equal(outboundChange([grpc, mirror], [mirror, grpc], noRegistryHost), 'all');
+    assert.notEqual(outboundChange([grpc], [{ ...grpc, spec: { ...grpc.spec, exportTo: ['.'] } } as Resource], noRegistryHost), 'all');
   });
 });

@@ -21,14 +21,18 @@
 // sidecar-parts.test.ts checks on every testdata case that composing the parts gives translate()'s
 // snapshot, and that dropping invisible resources changes nothing.
 //
-// When a class's part must change, it is not always computed whole: a change of VirtualServices
-// or DestinationRules that names its hosts (outbound-attribution.ts, which says why that
-// attribution is sound) recomputes only those hosts' virtual hosts (for a DestinationRule, also
-// every virtual host naming a cluster of its host, as recorded) and the clusters they name, and
-// reuses the JSON text of every other virtual host and cluster from the class's last part. At
-// 1,000 services that turns a mesh-wide VirtualService or DestinationRule from ~40 ms per
-// namespace into a few (outbound-update.test.ts compares the result with translate() along
-// random sequences of single-resource changes).
+// When a class's part must change, it is not always computed whole: a change of resources whose
+// reach outbound-attribution.ts can tell (every kind, wildcards and exportTo included; that file
+// says why the attribution is sound) recomputes only the virtual hosts it concerns, the clusters
+// they name and the clusters whose content it concerns (for a PeerAuthentication, worked out once
+// for every class: peer-attribution.ts), and reuses the JSON text and hash of every other virtual
+// host and cluster from the class's last part. A change nothing of the part reads (a Gateway, an
+// AuthorizationPolicy) keeps the part as it is. The catalog and the services' domains, which
+// depend on the registry and the visible ServiceEntries only, are shared between classes and
+// updates (catalog.ts, sidecar-outbound.ts). At 1,000 services that turns a mesh-wide change of
+// any of those kinds from ~40 ms per namespace into a few (outbound-update.test.ts and
+// all-kinds-property.test.ts compare the result with translate() along random sequences of
+// changes).
 //
 // The version is a content hash like translate()'s, with the same properties (same content, same
 // version, on any control plane; any change, a new one), but hashed over the class part's digest
@@ -41,10 +45,12 @@ import { layoutOf, pieceOf, type LayoutEntry, type LayoutPiece, type SnapshotLay
 import type { RegistrySnapshot } from '../../registry/types.js';
 import { compare } from '../order.js';
 import { OUTBOUND_ROUTE_CONFIG } from '../sidecar-outbound.js';
-import type { CatalogService } from '../catalog.js';
-import { composeSidecar, outboundLabelKeys, resourcesVisibleFrom, sidecarInbound, sidecarOutboundHosts, type OutboundHost, type OutboundPart } from '../sidecar-parts.js';
+import type { ComputeHost } from '../sidecar-outbound.js';
+import { composeSidecar, outboundLabelKeys, resourcesVisibleFrom, sidecarInbound, sidecarOutboundHosts, type OutboundPart } from '../sidecar-parts.js';
+import type { Catalog } from '../catalog.js';
 import { translate } from '../translate.js';
-import { changedHosts, type ChangedHosts } from './outbound-attribution.js';
+import { isEmptyChange, outboundChange, routesChanged, type OutboundChange } from './outbound-attribution.js';
+import { affectedWorkloads, peersConcern } from './peer-attribution.js';
 import type { GatewayCredential, MeshSettings, ProxyNode, SidecarNode } from '../types.js';
 
 /**
@@ -88,16 +94,24 @@ interface ClassEntry {
   readonly routeConfigJson: Buffer;
   /** JSON of part.clusters without the brackets ('' when none). */
   readonly clustersJson: Buffer;
-  /** Hash of both: stands for the whole part in each proxy's version. */
+  /**
+   * Hash of both: stands for the whole part in each proxy's version. Hashed over each virtual
+   * host's and cluster's own hash (kept below), so an update hashes only what it computed.
+   */
   readonly digest: string;
+  /** Each virtual host's and each cluster's hash, by name. */
+  readonly hostDigests: ReadonlyMap<string, string>;
+  readonly clusterDigests: ReadonlyMap<string, string>;
   /** part.routeConfig as a layout piece (its virtual hosts indexed). */
   readonly routePiece: LayoutPiece;
   /** part.clusters as a layout piece: views into clustersJson, no copies. */
   readonly clustersPiece: LayoutPiece;
   /** The clusters each virtual host's routes name (name → http2), for the next change's update. */
   readonly hostClusters: ReadonlyMap<string, ReadonlyMap<string, boolean>>;
-  /** The service (fqdn) of each service virtual host; alias hosts have none. */
-  readonly hostServices: ReadonlyMap<string, string>;
+  /** Each virtual host's domains: one whose domains changed is computed again. */
+  readonly hostDomains: ReadonlyMap<string, readonly string[]>;
+  /** Each cluster's http2 bit, ORed over the virtual hosts naming it. */
+  readonly clusterHttp2: ReadonlyMap<string, boolean>;
   /** The hostnames of each cluster's service (none for a destination nothing defines). */
   readonly clusterHosts: ReadonlyMap<string, readonly string[]>;
 }
@@ -121,6 +135,8 @@ export class SnapshotCache {
   updated = 0;
   /** How many of those updates followed a change of DestinationRules (tests). */
   updatedForRules = 0;
+  /** The last PeerAuthentication change worked out (every class sees the same one). */
+  private lastPeerEffect: { registry: RegistrySnapshot; was: readonly Resource[]; is: readonly Resource[]; affected: ReadonlySet<string> } | undefined;
 
   constructor(private readonly mesh: MeshSettings) {}
 
@@ -206,12 +222,14 @@ export class SnapshotCache {
     if (known !== undefined && known.registry === registry && sameItems(known.visible, visible)) return { entry: known, fresh: false };
 
     this.computed++;
-    // A change of VirtualServices or DestinationRules that names its hosts: only the virtual hosts
-    // those concern (and the clusters they name) are computed again (outbound-attribution.ts
-    // says why that is enough).
-    const hosts = known !== undefined && known.registry === registry ? changedHosts(known.visible, visible) : 'all';
-    const entry = (hosts !== 'all' && known !== undefined ? this.update(known, hosts, resources, registry, proxy.namespace, labels, visible) : undefined) ??
-      this.compute(resources, registry, proxy.namespace, labels, visible);
+    // A change whose reach the attribution can tell (outbound-attribution.ts says why that is
+    // enough): only what it concerns is computed again.
+    let entry: ClassEntry | undefined;
+    if (known !== undefined && known.registry === registry) {
+      const change = outboundChange(known.visible, visible, (h) => registryHostnames(registry).has(h));
+      if (change !== 'all') entry = this.update(known, change, resources, registry, proxy.namespace, labels, visible);
+    }
+    entry ??= this.compute(resources, registry, proxy.namespace, labels, visible);
     this.classes.delete(key);
     this.classes.set(key, entry);
     if (this.classes.size > MAX_CLASSES) this.classes.delete(this.classes.keys().next().value as string);
@@ -232,85 +250,172 @@ export class SnapshotCache {
     }
     return entryOf(registry, visible, part.warnings(), virtualHosts, clusters, {
       hostClusters: new Map(part.hosts.map((h) => [h.name, h.clusters])),
-      hostServices: servicesOf(part.hosts),
+      hostDomains: new Map(part.hosts.map((h) => [h.name, h.domains])),
+      clusterHttp2: http2Of(part.hosts.map((h) => h.clusters)),
       clusterHosts,
     });
   }
 
   /**
-   * The class part from `known` after a change that can concern the virtual hosts of `hosts`
-   * only: those are computed, every other virtual host and cluster keeps its text. undefined when
-   * the earlier run does not hold what is needed (then the caller computes it all).
+   * The class part from `known` after a change that concerns what `change` says only: the
+   * virtual hosts it concerns are computed and so are the clusters they name or whose content
+   * it concerns; every other virtual host and cluster keeps its text. undefined when the earlier
+   * run does not hold what is needed (then the caller computes it all).
    */
   private update(
     known: ClassEntry,
-    changed: ChangedHosts,
+    change: OutboundChange,
     resources: readonly Resource[],
     registry: RegistrySnapshot,
     namespace: string,
     labels: Record<string, string>,
     visible: readonly Resource[],
   ): ClassEntry | undefined {
-    const { virtualServices, destinationRules } = changed;
-    // Services whose virtual hosts name a cluster of a changed DestinationRule's host: their
-    // routes may differ (a subset that exists or not) and those clusters must be built again.
+    const peers = change.peers ? this.peerEffect(registry, known.visible, visible) : NO_WORKLOADS;
+    if (peers.size === 0 && isEmptyChange({ ...change, peers: false })) {
+      // Nothing the outbound part reads changed (a Gateway, an AuthorizationPolicy, a
+      // PeerAuthentication no cluster's mTLS depends on): the same part, pieces and all.
+      this.updated++;
+      return { ...known, visible, warnings: [] };
+    }
+    // Virtual hosts naming a cluster of a host a destination may now resolve to differently, or a
+    // subset cluster of a service whose DestinationRule changed (is the subset defined: a warning).
     const referring = new Set<string>();
-    if (destinationRules.size > 0) {
+    if (change.destinations.size > 0 || !change.subsetReferrers.empty) {
+      const concerned = new Map<string, boolean>();
+      const concerns = (name: string): boolean => {
+        let yes = concerned.get(name);
+        if (yes === undefined) {
+          const [, , subset, host] = name.split('|');
+          const owner = known.clusterHosts.get(name);
+          yes = change.destinations.has(host) || (subset !== '' && owner !== undefined && change.subsetReferrers.matches(owner));
+          concerned.set(name, yes);
+        }
+        return yes;
+      };
       for (const [host, clusters] of known.hostClusters) {
-        const service = known.hostServices.get(host);
-        if (service === undefined || referring.has(service)) continue;
         for (const name of clusters.keys()) {
-          if (known.clusterHosts.get(name)?.some((h) => destinationRules.has(h))) {
-            referring.add(service);
+          if (concerns(name)) {
+            referring.add(host);
             break;
           }
         }
       }
     }
-    const compute = (service: CatalogService) =>
-      referring.has(service.fqdn) || service.hostnames.some((h) => virtualServices.has(h) || destinationRules.has(h));
-    const part = sidecarOutboundHosts({ resources, registry, mesh: this.mesh, namespace, labels }, compute);
     const oldHosts = new Map(known.routePiece.entries[0]?.virtualHosts?.entries.map((e) => [e.name, e.json]) ?? []);
     const oldClusters = new Map(known.clustersPiece.entries.map((e) => [e.name, e.json]));
+    const compute: ComputeHost = (service, name, domains) =>
+      routesChanged(change, service) || referring.has(name) || !oldHosts.has(name) || !sameItems(known.hostDomains.get(name) ?? [], domains);
+    const part = sidecarOutboundHosts({ resources, registry, mesh: this.mesh, namespace, labels }, compute);
+
     const hostClusters = new Map<string, ReadonlyMap<string, boolean>>();
+    const hostDomains = new Map<string, readonly string[]>();
     const http2Elsewhere = new Set<string>();
-    const named = new Set<string>();
+    const requested = new Set<string>();
     for (const h of part.hosts) {
       const clusters = h.host !== undefined ? h.clusters : known.hostClusters.get(h.name);
-      if (clusters === undefined || (h.host === undefined && !oldHosts.has(h.name))) return undefined;
+      if (clusters === undefined) return undefined;
       hostClusters.set(h.name, clusters);
+      hostDomains.set(h.name, h.domains);
       for (const [name, http2] of clusters) {
-        named.add(name);
-        if (h.host === undefined && http2) http2Elsewhere.add(name);
+        if (h.host !== undefined) requested.add(name);
+        else if (http2) http2Elsewhere.add(name);
       }
     }
-    const built = new Map(part.clusters(http2Elsewhere).map((c) => [c.name, c]));
-    const clusters: { name: string; text: string | Buffer }[] = [];
+    const clusterHttp2 = http2Of(hostClusters.values());
+    // Clusters no computed host asks for, built again all the same: their content may differ (a
+    // DestinationRule or ServiceEntry of their host, the mTLS of their workloads), the hosts
+    // naming them now speak gRPC there or no longer, or the last part did not have them.
+    const rebuild = new Map<string, boolean>();
+    for (const [name, http2] of clusterHttp2) {
+      if (requested.has(name)) continue;
+      const owner = known.clusterHosts.get(name);
+      const text = oldClusters.get(name);
+      if (text === undefined || known.clusterHttp2.get(name) !== http2 || (owner !== undefined && change.clusters.matches(owner)) || (peers.size > 0 && peersOf(registry, peers, part.catalog, name))) {
+        rebuild.set(name, http2);
+      }
+    }
+    const built = new Map(part.clusters(http2Elsewhere, rebuild).map((c) => [c.name, c]));
+    const clusters: Named[] = [];
     const clusterHosts = new Map<string, readonly string[]>();
-    for (const name of [...named].sort(compare)) {
+    for (const name of sortedNames(known.clustersPiece.entries, clusterHttp2)) {
       const cluster = built.get(name);
       const text = cluster !== undefined ? JSON.stringify(cluster) : oldClusters.get(name);
       if (text === undefined) return undefined;
-      clusters.push({ name, text });
+      clusters.push(cluster !== undefined ? { name, text } : { name, text, digest: known.clusterDigests.get(name) });
       const owner = cluster !== undefined ? part.serviceOf(name)?.hostnames : known.clusterHosts.get(name);
       if (owner !== undefined) clusterHosts.set(name, owner);
     }
-    const virtualHosts = part.hosts.map((h) => ({ name: h.name, text: h.host !== undefined ? JSON.stringify(h.host) : (oldHosts.get(h.name) as Buffer) }));
+    const virtualHosts = part.hosts.map((h) =>
+      h.host !== undefined ? { name: h.name, text: JSON.stringify(h.host) } : { name: h.name, text: oldHosts.get(h.name) as Buffer, digest: known.hostDigests.get(h.name) },
+    );
     this.updated++;
-    if (destinationRules.size > 0) this.updatedForRules++;
-    return entryOf(registry, visible, part.warnings(), virtualHosts, clusters, { hostClusters, hostServices: servicesOf(part.hosts), clusterHosts });
+    if (!change.clusters.empty) this.updatedForRules++;
+    return entryOf(registry, visible, part.warnings(), virtualHosts, clusters, { hostClusters, hostDomains, clusterHttp2, clusterHosts });
+  }
+
+  /** The workloads whose mTLS mode change can show in clusters, worked out once per change for every class. */
+  private peerEffect(registry: RegistrySnapshot, before: readonly Resource[], after: readonly Resource[]): ReadonlySet<string> {
+    const was = before.filter((r) => r.kind === 'PeerAuthentication');
+    const is = after.filter((r) => r.kind === 'PeerAuthentication');
+    const last = this.lastPeerEffect;
+    if (last !== undefined && last.registry === registry && sameItems(last.was, was) && sameItems(last.is, is)) return last.affected;
+    const affected = affectedWorkloads(registry, was, is, this.mesh.rootNamespace);
+    this.lastPeerEffect = { registry, was, is, affected };
+    return affected;
   }
 }
 
-/** Each service virtual host's service fqdn. */
-function servicesOf(hosts: readonly OutboundHost[]): Map<string, string> {
-  const services = new Map<string, string>();
-  for (const h of hosts) if (h.service !== undefined) services.set(h.name, h.service.fqdn);
-  return services;
+const NO_WORKLOADS: ReadonlySet<string> = new Set();
+
+/**
+ * The names of `wanted` in `compare` order, from the last part's entries (already in that order)
+ * merged with the few new names: no sort of a thousand names per update.
+ */
+function sortedNames(last: readonly LayoutEntry[], wanted: ReadonlyMap<string, unknown>): string[] {
+  const kept: string[] = [];
+  const seen = new Set<string>();
+  for (const e of last) {
+    seen.add(e.name);
+    if (wanted.has(e.name)) kept.push(e.name);
+  }
+  const added = [...wanted.keys()].filter((n) => !seen.has(n)).sort(compare);
+  if (added.length === 0) return kept;
+  const out: string[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < kept.length || j < added.length) {
+    if (j >= added.length || (i < kept.length && compare(kept[i], added[j]) < 0)) out.push(kept[i++]);
+    else out.push(added[j++]);
+  }
+  return out;
+}
+
+/** Whether a cluster (of the service its name ends with) may get another mTLS setting. */
+function peersOf(registry: RegistrySnapshot, affected: ReadonlySet<string>, catalog: Catalog, cluster: string): boolean {
+  const host = cluster.slice(cluster.lastIndexOf('|') + 1);
+  const service = catalog.lookup(host);
+  return service !== undefined && service.fqdn === host && peersConcern(registry, affected, service);
+}
+
+/** Each cluster's http2 bit ORed over the virtual hosts naming it. */
+function http2Of(hosts: Iterable<ReadonlyMap<string, boolean>>): Map<string, boolean> {
+  const out = new Map<string, boolean>();
+  for (const clusters of hosts) for (const [name, http2] of clusters) out.set(name, (out.get(name) ?? false) || http2);
+  return out;
+}
+
+// Every name of the registry's services: a ServiceEntry host among them can shadow a short name
+// in lookups, which the attribution leaves to the full computation.
+const hostnamesByRegistry = new WeakMap<RegistrySnapshot, ReadonlySet<string>>();
+function registryHostnames(registry: RegistrySnapshot): ReadonlySet<string> {
+  let names = hostnamesByRegistry.get(registry);
+  if (names === undefined) hostnamesByRegistry.set(registry, (names = new Set(registry.services.flatMap((s) => s.hostnames.map((h) => h.toLowerCase())))));
+  return names;
 }
 
 /** What the cache records of a part about which virtual host needs what. */
-type Recorded = Pick<ClassEntry, 'hostClusters' | 'hostServices' | 'clusterHosts'>;
+type Recorded = Pick<ClassEntry, 'hostClusters' | 'hostDomains' | 'clusterHttp2' | 'clusterHosts'>;
 
 /** A class entry from its virtual hosts' and clusters' JSON text, in the table's order. */
 function entryOf(
@@ -323,14 +428,23 @@ function entryOf(
 ): ClassEntry {
   const { json: routeConfigJson, piece: routePiece } = routeTablePiece(virtualHosts);
   const { json: clustersJson, entries } = joinedWithViews('', clusters, '');
-  const digest = createHash('sha256').update(routeConfigJson).update('\0').update(clustersJson).digest('hex');
-  return { registry, visible, warnings, routeConfigJson, clustersJson, digest, routePiece, clustersPiece: { entries }, ...recorded };
+  const hostDigests = digestsOf(virtualHosts);
+  const clusterDigests = digestsOf(clusters);
+  const listed = (digests: Map<string, string>) => Array.from(digests, ([name, d]) => `${name}\0${d}`).join('\n');
+  const digest = createHash('sha256').update(listed(hostDigests)).update('\0\0').update(listed(clusterDigests)).digest('hex');
+  return { registry, visible, warnings, routeConfigJson, clustersJson, digest, hostDigests, clusterDigests, routePiece, clustersPiece: { entries }, ...recorded };
 }
 
-/** An entry's name and JSON text. */
+/** Each item's hash by name, in order: the one it carries (its text unchanged), else its text's. */
+function digestsOf(items: readonly Named[]): Map<string, string> {
+  return new Map(items.map((item) => [item.name, item.digest ?? createHash('sha256').update(item.text).digest('base64')]));
+}
+
+/** An entry's name and JSON text, with its hash when known. */
 interface Named {
   readonly name: string;
   readonly text: string | Buffer;
+  readonly digest?: string | undefined;
 }
 
 /** A sidecar's own part as text (pieces of the snapshot's JSON) and as layout pieces. */

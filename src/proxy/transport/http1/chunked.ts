@@ -35,12 +35,12 @@ export class ChunkedDecoder {
   }
 
   /**
-   * Consumes bytes from `buf[start..]`; returns the index just past the last byte that belongs to
-   * the body (== buf.length unless the message ended inside this buffer). Throws on bad framing.
+   * Consumes bytes from `buf[start, end)`; returns the index just past the last byte that belongs
+   * to the body (== end unless the message ended inside this range). Throws on bad framing.
    */
-  feed(buf: Buffer, start = 0): number {
+  feed(buf: Buffer, start = 0, end = buf.length): number {
     let i = start;
-    const len = buf.length;
+    const len = end;
     while (i < len) {
       switch (this.state) {
         case State.Size: {

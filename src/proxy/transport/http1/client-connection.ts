@@ -9,6 +9,8 @@ import { ChunkedDecoder, CRLF, LAST_CHUNK } from './chunked.js';
 import { connectionTokens, responseFraming, wantsKeepAlive, type Framing } from './framing.js';
 import { HeadParseError, parseResponseHead, type ResponseHead } from './head-parser.js';
 import { beginHandover, endHandover, readPortOf, type ReadPort } from './read-port.js';
+import { SocketWriter } from './direct-write.js';
+import { findHeadEnd, latin1At } from './bytes.js';
 
 export interface UpstreamResponseHandler {
   /** A 1xx interim response other than 101 (e.g. 100 Continue). */
@@ -24,7 +26,6 @@ export interface UpstreamResponseHandler {
   fail(kind: 'reset' | 'protocol', err: Error, responseStarted: boolean): void;
 }
 
-const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 const MAX_RESPONSE_HEAD = 64 * 1024;
 const MAX_RESPONSE_FIELDS = 200;
 
@@ -52,6 +53,8 @@ export class Http1ClientConnection {
   private onFinished: ((conn: Http1ClientConnection) => void) | undefined;
   /** Set when the socket reads in `onread` mode: bytes are only valid during onData. */
   private readonly port: ReadPort | undefined;
+  /** Request bytes go out through this (past the Writable when it can, see direct-write.ts). */
+  private readonly writer: SocketWriter;
   /** Sweeps of the pool's idle sweep since this connection went idle. */
   idleTicks = 0;
 
@@ -61,6 +64,7 @@ export class Http1ClientConnection {
     readonly key: string,
   ) {
     socket.setNoDelay(true);
+    this.writer = new SocketWriter(socket);
     this.port = readPortOf(socket);
     if (this.port) this.port.sink = this.onData;
     else socket.on('data', this.onData);
@@ -91,28 +95,31 @@ export class Http1ClientConnection {
     this.state = 'head';
     this.requestDone = body === undefined;
     this.requestBody = body;
-    const s = this.socket;
-    s.write(head, 'latin1');
+    this.writer.writeLatin1(head);
     if (body) body.pipe(this.bodySink(bodyEncode));
   }
 
   private bodySink(mode: 'raw' | 'chunk'): BodySink {
     const s = this.socket;
+    const w = this.writer;
     return {
       data: (chunk) => {
         if (this.closed) return true;
-        if (mode === 'raw') return s.write(chunk);
+        if (mode === 'raw') return w.write(chunk);
         if (chunk.length === 0) return true;
+        // Size line, data and CRLF leave in one write (a writev when corked).
+        s.cork();
         s.write(chunk.length.toString(16) + '\r\n', 'latin1');
         s.write(chunk);
-        return s.write(CRLF);
+        const ok = s.write(CRLF);
+        s.uncork();
+        return ok;
       },
       onDrain: (cb) => {
-        if (s.writableNeedDrain) s.once('drain', cb);
-        else cb();
+        w.onDrain(cb);
       },
       end: () => {
-        if (mode === 'chunk' && !this.closed) s.write(LAST_CHUNK);
+        if (mode === 'chunk' && !this.closed) w.write(LAST_CHUNK);
         this.requestDone = true;
         this.requestBody = undefined;
         if (this.state === 'done') this.finish();
@@ -141,24 +148,27 @@ export class Http1ClientConnection {
     this.socket.destroy();
   }
 
-  private onData = (chunk: Buffer): void => {
+  /** Bytes chunk[0, end) were read (`end` is given by the `onread` path, which reuses `chunk`). */
+  private onData = (chunk: Buffer, end: number = chunk.length): void => {
     let buf = chunk;
+    let to = end;
     if (this.pending) {
-      buf = Buffer.concat([this.pending, chunk]);
+      buf = Buffer.concat([this.pending, end === chunk.length ? chunk : chunk.subarray(0, end)]);
+      to = buf.length;
       this.pending = undefined;
     }
     let off = 0;
-    while (off < buf.length && this.handler) {
+    while (off < to && this.handler) {
       if (this.state === 'head') {
-        const end = buf.indexOf(HEAD_END, off);
+        const end = findHeadEnd(buf, off, to);
         if (end === -1) {
-          if (buf.length - off > MAX_RESPONSE_HEAD) return this.protocolError('response head too large');
-          this.pending = this.port ? Buffer.from(buf.subarray(off)) : buf.subarray(off);
+          if (to - off > MAX_RESPONSE_HEAD) return this.protocolError('response head too large');
+          this.pending = this.port ? Buffer.from(buf.subarray(off, to)) : buf.subarray(off, to);
           return;
         }
         let head: ResponseHead;
         try {
-          head = parseResponseHead(buf.toString('latin1', off, end), MAX_RESPONSE_FIELDS);
+          head = parseResponseHead(latin1At(buf, off, end), MAX_RESPONSE_FIELDS);
         } catch (err) {
           return this.protocolError((err as Error).message);
         }
@@ -169,10 +179,10 @@ export class Http1ClientConnection {
           if (this.port) {
             // No Readable to unshift into: early tunnel bytes travel with the head.
             this.port.sink = undefined;
-            h.upgrade(head, Buffer.from(buf.subarray(off)), this.socket);
+            h.upgrade(head, Buffer.from(buf.subarray(off, to)), this.socket);
             return;
           }
-          const rest = buf.subarray(headEnd);
+          const rest = buf.subarray(headEnd, to);
           h.upgrade(head, Buffer.from(buf.subarray(off, headEnd)), this.socket);
           if (rest.length > 0) this.socket.unshift(rest);
           return;
@@ -198,7 +208,7 @@ export class Http1ClientConnection {
         continue;
       }
       if (this.state === 'body') {
-        off = this.feedBody(buf, off);
+        off = this.feedBody(buf, off, to);
         continue;
       }
       // Bytes after a complete response with nothing asked: the server is confused.
@@ -206,27 +216,27 @@ export class Http1ClientConnection {
     }
   };
 
-  private feedBody(buf: Buffer, off: number): number {
+  private feedBody(buf: Buffer, off: number, to: number): number {
     const h = this.handler!;
     let end: number;
     let complete = false;
     switch (this.framing.kind) {
       case 'length':
-        end = Math.min(buf.length, off + this.remaining);
+        end = Math.min(to, off + this.remaining);
         this.remaining -= end - off;
         complete = this.remaining === 0;
         break;
       case 'chunked':
         try {
-          end = this.decoder!.feed(buf, off);
+          end = this.decoder!.feed(buf, off, to);
         } catch (err) {
           this.protocolError((err as Error).message);
-          return buf.length;
+          return to;
         }
         complete = this.decoder!.done;
         break;
       default: // 'close': everything until the server closes
-        end = buf.length;
+        end = to;
     }
     if (end > off) {
       if (this.port) beginHandover();

@@ -1,6 +1,6 @@
 // Writes HTTP/1 message heads. Strings are built with `+=` (V8 ropes, flattened once by the
 // latin1 encode), which measured faster than joining arrays for typical 5–15 field heads.
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES } from '../../http/status-codes.js';
 import type { HeaderList } from '../../http/headers.js';
 
 /** "name: value\r\n" for every field. Caller adds the blank line. */

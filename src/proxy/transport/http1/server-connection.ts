@@ -21,6 +21,8 @@ import { HeadParseError, parseRequestHead, type RequestHead } from './head-parse
 import { serializeHeaders, statusText } from './serialize.js';
 import { idleSweeper, type IdleSweeper } from './idle-sweeper.js';
 import { readPortOf, releaseChunk, spliceInto, type ReadPort } from './read-port.js';
+import { SocketWriter } from './direct-write.js';
+import { findHeadEnd, latin1At, putLatin1 } from './bytes.js';
 
 export interface Http1ServerLimits {
   maxHeaderBytes: number;
@@ -34,11 +36,15 @@ export type ExchangeHandler = (req: DownstreamRequest, res: DownstreamResponse) 
 /** Local answer for a request the codec itself refuses (malformed, too large, too slow). */
 export type CodecErrorWriter = (socket: Socket, status: number, message: string) => void;
 
-const HEAD_END = Buffer.from('\r\n\r\n', 'latin1');
 /** Bytes of request body held while the request path has not started reading it yet. */
 const HOLD_LIMIT = 64 * 1024;
 /** Largest first body chunk copied next to the head (bigger ones go in their own write). */
 const COALESCE_LIMIT = 16 * 1024;
+/**
+ * Where a head and a first body chunk are put together: reused while the kernel takes each
+ * write whole, replaced when a write leaves it referenced (queued in libuv or the Writable).
+ */
+let coalesceBuf = Buffer.allocUnsafeSlow(2 * COALESCE_LIMIT);
 
 export class Http1ServerConnection {
   /** Sweeps since the last read or response write (see IdleSweeper). */
@@ -53,6 +59,8 @@ export class Http1ServerConnection {
   private headTimer: NodeJS.Timeout | undefined;
   private draining = false;
   private closed = false;
+  /** Response bytes go out through this (past the Writable when it can, see direct-write.ts). */
+  readonly writer: SocketWriter;
 
   constructor(
     readonly socket: Socket,
@@ -64,6 +72,7 @@ export class Http1ServerConnection {
     this.port = readPortOf(socket);
     if (this.port) this.port.sink = this.onData;
     else socket.on('data', this.onData);
+    this.writer = new SocketWriter(socket);
     socket.on('close', this.onClose);
     socket.on('error', () => {}); // 'close' follows; the exchange sees the abort there
     this.sweeper = limits.idleTimeoutMs > 0 ? idleSweeper(limits.idleTimeoutMs) : undefined;
@@ -108,23 +117,25 @@ export class Http1ServerConnection {
     if (ex) ex.downstreamClosed();
   };
 
-  private onData = (chunk: Buffer): void => {
+  /** Bytes buf[0, end) were read (`end` is given by the `onread` path, which reuses `buf`). */
+  private onData = (chunk: Buffer, end: number = chunk.length): void => {
     this.idleTicks = 0;
-    let buf = chunk;
     if (this.pending) {
-      buf = Buffer.concat([this.pending, chunk]);
+      const buf = Buffer.concat([this.pending, end === chunk.length ? chunk : chunk.subarray(0, end)]);
       this.pending = undefined;
+      this.process(buf, 0, buf.length);
+    } else {
+      this.process(chunk, 0, end);
     }
-    this.process(buf, 0);
   };
 
-  private process(buf: Buffer, from: number): void {
+  private process(buf: Buffer, from: number, to: number): void {
     let off = from;
-    while (off < buf.length && !this.closed) {
+    while (off < to && !this.closed) {
       if (this.readingBody) {
-        const body = this.current!.requestBody;
+        const body = this.current!.requestBody!;
         try {
-          off = body.feed(buf, off);
+          off = body.feed(buf, off, to);
         } catch (err) {
           // Bad chunk framing: the upstream must not see a half body as a whole one.
           body.abort(err as Error);
@@ -136,16 +147,16 @@ export class Http1ServerConnection {
       }
       if (this.current) {
         // A pipelined request: hold it until the response in flight is done.
-        this.pending = this.keep(buf.subarray(off));
+        this.pending = this.keep(buf.subarray(off, to));
         this.socket.pause();
         return;
       }
       // Tolerate empty lines before a request line (RFC 9112 §2.2).
-      while (off + 1 < buf.length && buf[off] === 13 && buf[off + 1] === 10) off += 2;
-      const end = buf.indexOf(HEAD_END, off);
+      while (off + 1 < to && buf[off] === 13 && buf[off + 1] === 10) off += 2;
+      const end = findHeadEnd(buf, off, to);
       if (end === -1) {
-        if (buf.length - off > this.limits.maxHeaderBytes) return this.refuse(431, 'request headers too large');
-        this.pending = this.keep(buf.subarray(off));
+        if (to - off > this.limits.maxHeaderBytes) return this.refuse(431, 'request headers too large');
+        this.pending = this.keep(buf.subarray(off, to));
         this.armHeadTimer();
         return;
       }
@@ -154,7 +165,7 @@ export class Http1ServerConnection {
       let head: RequestHead;
       let framing: Framing;
       try {
-        head = parseRequestHead(buf.toString('latin1', off, end), this.limits.maxHeaderCount);
+        head = parseRequestHead(latin1At(buf, off, end), this.limits.maxHeaderCount);
         framing = requestFraming(head.headers);
       } catch (err) {
         if (err instanceof HeadParseError) return this.refuse(err.status, err.message);
@@ -173,7 +184,7 @@ export class Http1ServerConnection {
   private startExchange(head: RequestHead, framing: Framing): void {
     const ex = new ServerExchange(this, head, framing, this.port !== undefined);
     this.current = ex;
-    this.readingBody = !ex.requestBody.complete;
+    this.readingBody = ex.requestBody !== undefined;
     const req = ex.toRequest(this.info);
     if (req === undefined) return this.refuse(400, 'missing or invalid Host header');
     this.handler(req, ex);
@@ -183,7 +194,7 @@ export class Http1ServerConnection {
   exchangeDone(ex: ServerExchange, keepAlive: boolean): void {
     if (this.current !== ex) return;
     this.idleTicks = 0;
-    if (!ex.requestBody.complete) {
+    if (ex.requestBody !== undefined && !ex.requestBody.complete) {
       // The response finished before the request body did: the connection is out of sync.
       this.socket.end();
       return;
@@ -196,7 +207,7 @@ export class Http1ServerConnection {
     const rest = this.pending;
     this.pending = undefined;
     this.socket.resume();
-    if (rest) this.process(rest, 0);
+    if (rest) this.process(rest, 0, rest.length);
   }
 
   /** Bytes read past the current request (an upgraded connection's first frames). */
@@ -236,7 +247,7 @@ export class Http1ServerConnection {
 class RequestBody implements BodySource {
   readonly encoding: 'plain' | 'chunked-wire';
   readonly length: number | undefined;
-  complete: boolean;
+  complete = false;
   private remaining: number;
   private decoder: ChunkedDecoder | undefined;
   private sink: BodySink | undefined;
@@ -255,17 +266,16 @@ class RequestBody implements BodySource {
     this.length = framing.kind === 'length' ? framing.length : undefined;
     this.remaining = this.length ?? 0;
     this.decoder = framing.kind === 'chunked' ? new ChunkedDecoder() : undefined;
-    this.complete = framing.kind === 'none';
   }
 
-  /** Consumes this body's bytes from buf[off..]; returns where the next message starts. */
-  feed(buf: Buffer, off: number): number {
+  /** Consumes this body's bytes from buf[off, to); returns where the next message starts. */
+  feed(buf: Buffer, off: number, to: number): number {
     let end: number;
     if (this.decoder) {
-      end = this.decoder.feed(buf, off); // throws HeadParseError on bad framing
+      end = this.decoder.feed(buf, off, to); // throws HeadParseError on bad framing
       if (this.decoder.done) this.complete = true;
     } else {
-      end = Math.min(buf.length, off + this.remaining);
+      end = Math.min(to, off + this.remaining);
       this.remaining -= end - off;
       if (this.remaining === 0) this.complete = true;
     }
@@ -322,8 +332,13 @@ class RequestBody implements BodySource {
   }
 }
 
-export class ServerExchange implements DownstreamResponse {
-  readonly requestBody: RequestBody;
+/**
+ * One request/response exchange on the connection. It is its own response body sink (`body`
+ * returns `this`): one object per exchange instead of a sink object and a closure per method.
+ */
+export class ServerExchange implements DownstreamResponse, BodySink {
+  /** undefined: the request has no body. */
+  readonly requestBody: RequestBody | undefined;
   headSent = false;
   private keepAlive: boolean;
   /** The response head, held back to leave in one write with the first body bytes. */
@@ -332,8 +347,8 @@ export class ServerExchange implements DownstreamResponse {
   private out: 'raw' | 'encode-chunks' | 'decode-to-close' | 'none' = 'none';
   private decoder: ChunkedDecoder | undefined;
   private done = false;
-  private drainWaiter: (() => void) | undefined;
   private readonly socket: Socket;
+  private readonly writer: SocketWriter;
   private readonly isHead: boolean;
   /** Set by the request path to learn that the client went away. */
   onDownstreamClose: (() => void) | undefined;
@@ -345,7 +360,8 @@ export class ServerExchange implements DownstreamResponse {
     copyBody: boolean,
   ) {
     this.socket = conn.socket;
-    this.requestBody = new RequestBody(conn.socket, framing, copyBody);
+    this.writer = conn.writer;
+    this.requestBody = framing.kind === 'none' ? undefined : new RequestBody(conn.socket, framing, copyBody);
     this.keepAlive = wantsKeepAlive(head.minor, connectionTokens(head.headers));
     this.isHead = head.method === 'HEAD';
   }
@@ -374,7 +390,7 @@ export class ServerExchange implements DownstreamResponse {
       scheme: info.tls ? 'https' : 'http',
       headers: h.headers,
       protocol: 'http1',
-      body: this.requestBody.complete ? undefined : this.requestBody,
+      body: this.requestBody,
       conn: info,
       grpc: ct !== undefined && ct.startsWith('application/grpc'),
       upgrade: upgradeHeader !== undefined && connectionTokens(h.headers)?.includes('upgrade') ? upgradeHeader : undefined,
@@ -385,7 +401,7 @@ export class ServerExchange implements DownstreamResponse {
 
   writeInterim(status: number, headers: HeaderList): void {
     if (this.headSent || this.done) return;
-    this.socket.write(`HTTP/1.1 ${status} ${statusText(status)}\r\n${serializeHeaders(headers)}\r\n`, 'latin1');
+    this.writer.writeLatin1(`HTTP/1.1 ${status} ${statusText(status)}\r\n${serializeHeaders(headers)}\r\n`);
   }
 
   writeHead(res: ResponseHeadOut): void {
@@ -426,98 +442,100 @@ export class ServerExchange implements DownstreamResponse {
     const h = this.headText;
     if (h !== undefined) {
       this.headText = undefined;
-      this.socket.write(h, 'latin1');
+      this.writer.writeLatin1(h);
     }
   }
 
   /**
    * Head and first body bytes in one buffer and one write: small responses leave in one
-   * packet, without the cost of corking (a writev and its bookkeeping).
+   * packet, without the cost of corking (a writev and its bookkeeping). Releases the chunk
+   * (see read-port.ts) unless the write still references it.
    */
   private flushHeadWith(chunk: Buffer): boolean {
     const h = this.headText!;
     this.headText = undefined;
+    const w = this.writer;
     if (chunk.length > COALESCE_LIMIT) {
-      this.socket.write(h, 'latin1');
-      return this.socket.write(chunk);
+      w.writeLatin1(h);
+      const ok = w.write(chunk);
+      if (w.flushed) releaseChunk();
+      return ok;
     }
-    const buf = Buffer.allocUnsafe(h.length + chunk.length);
-    buf.write(h, 0, 'latin1');
+    const n = h.length + chunk.length;
+    const reuse = n <= coalesceBuf.length;
+    const buf = reuse ? coalesceBuf : Buffer.allocUnsafe(n);
+    putLatin1(buf, h, 0);
     chunk.copy(buf, h.length);
-    return this.socket.write(buf);
+    releaseChunk(); // copied
+    const ok = w.write(reuse ? buf.subarray(0, n) : buf);
+    if (reuse && !w.flushed) coalesceBuf = Buffer.allocUnsafeSlow(coalesceBuf.length);
+    return ok;
   }
 
-  readonly body: BodySink = {
-    data: (chunk: Buffer): boolean => {
-      if (this.done) {
-        releaseChunk();
-        return true;
-      }
-      this.conn.idleTicks = 0;
-      const s = this.socket;
-      let ok: boolean;
-      if (this.headText !== undefined) {
-        if (this.out === 'raw') {
-          ok = this.flushHeadWith(chunk);
-          // Small first chunks are copied next to the head; big ones may stay referenced.
-          if (chunk.length <= COALESCE_LIMIT || s.writableLength === 0) releaseChunk();
-          return ok;
-        }
-        s.cork();
-        this.flushHead();
-      }
-      switch (this.out) {
-        case 'raw':
-          ok = s.write(chunk);
-          break;
-        case 'encode-chunks':
-          if (chunk.length === 0) {
-            ok = true;
-            break;
-          }
-          s.write(chunk.length.toString(16) + '\r\n', 'latin1');
-          s.write(chunk);
-          ok = s.write(CRLF);
-          break;
-        case 'decode-to-close':
-          if (this.decoder) this.decoder.feed(chunk);
-          else s.write(chunk);
-          ok = s.writableLength < 65536;
-          break;
-        default:
-          ok = true;
-      }
-      if (s.writableCorked) s.uncork();
-      // Written through to the kernel at once: nothing references the chunk any more.
-      if (s.writableLength === 0) releaseChunk();
-      return ok;
-    },
-    onDrain: (cb: () => void): void => {
-      if (this.socket.writableNeedDrain) {
-        this.drainWaiter = cb;
-        this.socket.once('drain', this.onDrain);
-      } else {
-        cb();
-      }
-    },
-    end: (): void => {
-      if (this.done) return;
-      this.done = true;
-      this.flushHead();
-      if (this.out === 'encode-chunks') this.socket.write(LAST_CHUNK);
-      if (this.out === 'decode-to-close') this.keepAlive = false;
-      this.conn.exchangeDone(this, this.keepAlive);
-    },
-    abort: (): void => {
-      this.reset();
-    },
-  };
+  get body(): BodySink {
+    return this;
+  }
 
-  private onDrain = (): void => {
-    const w = this.drainWaiter;
-    this.drainWaiter = undefined;
-    if (w) w();
-  };
+  // ----- BodySink (the response body)
+
+  data(chunk: Buffer): boolean {
+    if (this.done) {
+      releaseChunk();
+      return true;
+    }
+    this.conn.idleTicks = 0;
+    const s = this.socket;
+    let ok: boolean;
+    if (this.headText !== undefined) {
+      if (this.out === 'raw') return this.flushHeadWith(chunk);
+      s.cork();
+      this.flushHead();
+    }
+    switch (this.out) {
+      case 'raw':
+        ok = this.writer.write(chunk);
+        if (this.writer.flushed) releaseChunk(); // written through: nothing references it
+        return ok;
+      case 'encode-chunks':
+        if (chunk.length === 0) {
+          ok = true;
+          break;
+        }
+        if (!s.writableCorked) s.cork(); // size line, data, CRLF in one write
+        s.write(chunk.length.toString(16) + '\r\n', 'latin1');
+        s.write(chunk);
+        ok = s.write(CRLF);
+        break;
+      case 'decode-to-close':
+        if (this.decoder) this.decoder.feed(chunk);
+        else s.write(chunk);
+        ok = s.writableLength < 65536;
+        break;
+      default:
+        ok = true;
+    }
+    if (s.writableCorked) s.uncork();
+    // Written through to the kernel at once: nothing references the chunk any more.
+    if (this.writer.flushed) releaseChunk();
+    return ok;
+  }
+
+  onDrain(cb: () => void): void {
+    this.writer.onDrain(cb);
+  }
+
+  end(): void {
+    if (this.done) return;
+    this.done = true;
+    this.flushHead();
+    if (this.out === 'encode-chunks') this.writer.write(LAST_CHUNK);
+    if (this.out === 'decode-to-close') this.keepAlive = false;
+    this.conn.exchangeDone(this, this.keepAlive);
+  }
+
+  abort(): void {
+    this.reset();
+  }
 
   reset(): void {
     this.done = true;
@@ -543,7 +561,7 @@ export class ServerExchange implements DownstreamResponse {
   }
 
   downstreamClosed(): void {
-    this.requestBody.abort(new Error('client closed the connection'));
+    this.requestBody?.abort(new Error('client closed the connection'));
     if (!this.done) {
       this.done = true;
       this.onDownstreamClose?.();

@@ -1,12 +1,11 @@
 // One try on an upstream HTTP/2 session: sends the request as a stream, streams the body in with
 // backpressure, and reports the response through the request path's TryHandler.
-import {
-  constants,
-  type ClientHttp2Session,
-  type ClientHttp2Stream,
-  type IncomingHttpHeaders,
-  type IncomingHttpStatusHeader,
-  type OutgoingHttpHeaders,
+import type {
+  ClientHttp2Session,
+  ClientHttp2Stream,
+  IncomingHttpHeaders,
+  IncomingHttpStatusHeader,
+  OutgoingHttpHeaders,
 } from 'node:http2';
 import type { BodySource } from '../../http/exchange.js';
 import type { HeaderList } from '../../http/headers.js';
@@ -15,8 +14,7 @@ import type { OutgoingRequest } from '../../app/upstream-request.js';
 import { Http2BodyWriter } from './body-writer.js';
 import { addFields, fieldsFromObject, fieldsFromRaw, parseLength } from './fields.js';
 import { resetStream, StreamResetError } from './stream-reset.js';
-
-const { NGHTTP2_FLAG_END_STREAM, NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = constants;
+import { CANCEL, FLAG_END_STREAM, REFUSED_STREAM } from './wire-codes.js';
 
 /** What a try needs from the connection it runs on (the pool's session entry). */
 export interface StreamHost {
@@ -121,7 +119,7 @@ export class Http2ClientTry implements TryControl {
 
   /** Ends the stream early: CANCEL once the request is sent whole, else a reset (see stream-reset.ts). */
   private readonly cancel = (): void => {
-    if (this.stream !== undefined) resetStream(this.stream, NGHTTP2_CANCEL, 'request body incomplete');
+    if (this.stream !== undefined) resetStream(this.stream, CANCEL, 'request body incomplete');
   };
 
   private readonly onResponse = (headers: IncomingHttpHeaders & IncomingHttpStatusHeader, flags: number, raw?: string[]): void => {
@@ -129,7 +127,7 @@ export class Http2ClientTry implements TryControl {
     this.responded = true;
     const status = Number(headers[':status']);
     const fields = raw !== undefined ? fieldsFromRaw(raw) : fieldsFromObject(headers);
-    if ((flags & NGHTTP2_FLAG_END_STREAM) !== 0) {
+    if ((flags & FLAG_END_STREAM) !== 0) {
       // No body (HEAD, 204, gRPC trailers-only): the head is the whole answer.
       this.done = true;
       this.h.head(status, fields, undefined, undefined);
@@ -173,7 +171,7 @@ export class Http2ClientTry implements TryControl {
       return h.noConnection('connect-failure', this.host.connectFailure((err?.cause as Error | undefined) ?? err));
     }
     const code = this.stream!.rstCode ?? 0;
-    if (code === NGHTTP2_REFUSED_STREAM) {
+    if (code === REFUSED_STREAM) {
       // Also how nghttp2 ends streams past a GOAWAY's last stream id: never processed, safe to retry.
       return h.fail('refused-stream', 'upstream refused the stream (REFUSED_STREAM)', this.responded, this.reused);
     }

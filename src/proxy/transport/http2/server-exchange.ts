@@ -1,14 +1,13 @@
 // The response side of one downstream HTTP/2 stream, as a DownstreamResponse (and its own
 // BodySink, so an exchange is one object).
-import { constants, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import type { OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { BodySink, DownstreamResponse, ResponseHeadOut } from '../../http/exchange.js';
 import type { HeaderList } from '../../http/headers.js';
 import { Http2BodyWriter } from './body-writer.js';
 import { addFields } from './fields.js';
 import { resetStream } from './stream-reset.js';
+import { INTERNAL_ERROR } from './wire-codes.js';
 import type { Http2StreamBody } from './stream-body.js';
-
-const { NGHTTP2_INTERNAL_ERROR } = constants;
 
 /** What the session keeps count of: streams in flight, and streams the client cut short. */
 export interface StreamAccounting {
@@ -75,7 +74,7 @@ export class Http2ServerExchange implements DownstreamResponse, BodySink {
   reset(): void {
     if (this.finished) return;
     this.finished = true;
-    resetStream(this.stream, NGHTTP2_INTERNAL_ERROR, 'response abandoned by the proxy');
+    resetStream(this.stream, INTERNAL_ERROR, 'response abandoned by the proxy');
   }
 
   // ----- BodySink (the response body)

@@ -9,13 +9,11 @@
 // session options are built per connection; that is a handful of fields, not per request.
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import {
-  constants,
-  performServerHandshake,
-  type IncomingHttpHeaders,
-  type ServerHttp2Session,
-  type ServerHttp2Stream,
-  type ServerSessionOptions,
+import type {
+  IncomingHttpHeaders,
+  ServerHttp2Session,
+  ServerHttp2Stream,
+  ServerSessionOptions,
 } from 'node:http2';
 import type { DownstreamRequest, DownstreamResponse } from '../../http/exchange.js';
 import { ERROR_HEADER } from '../../http/errors.js';
@@ -25,9 +23,10 @@ import { createLogger } from '../../telemetry/log.js';
 import { fieldsFromObject, fieldsFromRaw, parseLength } from './fields.js';
 import { Http2ServerExchange, type StreamAccounting } from './server-exchange.js';
 import { Http2StreamBody } from './stream-body.js';
+import { nodeHttp2 } from './node-http2.js';
+import { ENHANCE_YOUR_CALM, FLAG_END_STREAM } from './wire-codes.js';
 
 const log = createLogger('http2');
-const { NGHTTP2_FLAG_END_STREAM, NGHTTP2_ENHANCE_YOUR_CALM } = constants;
 
 export interface Http2ServerLimits {
   /** SETTINGS_MAX_CONCURRENT_STREAMS we announce; nghttp2 refuses streams past it. */
@@ -102,7 +101,7 @@ class SessionGuard implements StreamAccounting {
       });
       // GOAWAY(ENHANCE_YOUR_CALM) tells a well-meaning client why; then the socket goes. (With no
       // error argument node would send NO_ERROR whatever the code says.)
-      this.session.destroy(new Error('stream reset flood'), NGHTTP2_ENHANCE_YOUR_CALM);
+      this.session.destroy(new Error('stream reset flood'), ENHANCE_YOUR_CALM);
     }
   }
 }
@@ -116,7 +115,7 @@ export function serveHttp2(
 ): Http2Connection {
   // Bytes the sniffer read go back in front; the session reads what is buffered first.
   if (initial !== undefined && initial.length > 0) socket.unshift(initial);
-  const session = performServerHandshake(socket, sessionOptions(limits));
+  const session = nodeHttp2().performServerHandshake(socket, sessionOptions(limits));
   // The session reads the socket natively from now on, but only once the socket reads at all (one
   // accepted with pauseOnConnect never started). node moves bytes buffered in the socket (the
   // unshifted ones) into the session on the next tick; resuming before that would hand them to
@@ -142,7 +141,7 @@ export function serveHttp2(
     guard.active++;
     const method = headers[':method'] ?? 'GET';
     const path = headers[':path'];
-    const endStream = (flags & NGHTTP2_FLAG_END_STREAM) !== 0;
+    const endStream = (flags & FLAG_END_STREAM) !== 0;
     const body = endStream ? undefined : new Http2StreamBody(stream, parseLength(headers['content-length']));
     const ct = headers['content-type'];
     const grpc = ct !== undefined && ct.startsWith('application/grpc');

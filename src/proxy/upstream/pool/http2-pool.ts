@@ -8,11 +8,12 @@
 // until one ends, so there is no separate pending queue.
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import { connect, type ClientHttp2Session, type ClientSessionOptions } from 'node:http2';
+import type { ClientHttp2Session, ClientSessionOptions } from 'node:http2';
 import type { BodySource } from '../../http/exchange.js';
 import type { TryControl, TryHandler } from '../../app/upstream-send.js';
 import type { OutgoingRequest } from '../../app/upstream-request.js';
 import { Http2ClientTry, type StreamHost } from '../../transport/http2/client-stream.js';
+import { nodeHttp2 } from '../../transport/http2/node-http2.js';
 import type { EndpointState } from '../types.js';
 
 export interface Http2PoolSettings {
@@ -156,7 +157,7 @@ export class Http2Pool {
     const s = new Session(key, this);
     const { address, port } = ep.endpoint;
     const tls = this.settings.tls?.();
-    const session = connect(`${tls ? 'https' : 'http'}://${key}`, {
+    const session = nodeHttp2().connect(`${tls ? 'https' : 'http'}://${key}`, {
       ...SESSION_OPTIONS,
       // Our own socket, to turn Nagle off: small HEADERS frames must not wait for an ACK.
       createConnection: () =>
