@@ -101,7 +101,7 @@ function meshWideServices(topo) {
 }
 
 /** Version `round` of the mesh-wide resource of kind `what`: each differs from the one before. */
-function meshWide(topo, what, round) {
+export function meshWide(topo, what, round) {
   const [s0, s1, s2, s3] = meshWideServices(topo);
   const meta = (s) => ({ name: `${s.name}-mesh-wide`, namespace: s.namespace });
   switch (what) {

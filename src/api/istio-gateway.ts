@@ -49,14 +49,14 @@ export function checkGateway(gw: Static<typeof GatewaySchema>): Problem[] {
   return eachOf(gw.spec.servers, ['spec', 'servers'], (s, path) => {
     // As Istio checks: terminating TLS needs a certificate from somewhere (mode defaults to PASSTHROUGH).
     const tls = s.tls;
-    if (tls?.mode !== 'SIMPLE' && tls?.mode !== 'MUTUAL') return [];
+    if (tls?.mode !== 'SIMPLE' && tls?.mode !== 'MUTUAL' && tls?.mode !== 'OPTIONAL_MUTUAL') return [];
     const fromSecret = tls.credentialName || tls.credentialNames;
     if (!fromSecret && !tls.tlsCertificates && !(tls.serverCertificate && tls.privateKey)) {
       return [{ path: [...path, 'tls'], message: `mode ${tls.mode} needs serverCertificate and privateKey (or credentialName)` }];
     }
     // MUTUAL verifies clients with a CA: the secret's ca.crt, or caCertificates with files.
-    if (tls.mode === 'MUTUAL' && !fromSecret && !tls.tlsCertificates && !tls.caCertificates) {
-      return [{ path: [...path, 'tls', 'caCertificates'], message: 'is required with mode MUTUAL and serverCertificate (the CA that verifies client certificates)' }];
+    if (tls.mode !== 'SIMPLE' && !fromSecret && !tls.tlsCertificates && !tls.caCertificates) {
+      return [{ path: [...path, 'tls', 'caCertificates'], message: `is required with mode ${tls.mode} and serverCertificate (the CA that verifies client certificates)` }];
     }
     return [];
   });

@@ -21,6 +21,7 @@ import { gatewayNode, localGateways, type LocalGateway } from './gateways.js';
 import { PortAllocator } from './port-allocator.js';
 import { describePortProblem, gatewayWantedPort, portProblems, type WantedPort } from './port-check.js';
 import { watchGatewayPorts, type GatewayPortWatch, type UnboundListener } from './gateway-port-watch.js';
+import { ProcessLedger, stopLeftovers } from './leftovers.js';
 import { Supervisor } from './supervisor.js';
 import { alignColumns } from './tables.js';
 
@@ -84,16 +85,23 @@ export async function runMesh(opts: RunOptions): Promise<RunningMesh> {
   const planInput = { resources: planned, mesh: { trustDomain: opts.trustDomain, rootNamespace: opts.rootNamespace }, credentials };
   const listenersOf = new Map(gateways.map((g) => [g, gatewayListeners(g, planInput)]));
   unselectedGateways(planned, gateways, meshFile).forEach((line) => opts.out(line));
+  // What an earlier run on this state directory left running (it was killed, not stopped), before
+  // the port check: they may hold the very ports this run wants.
+  const runDir = join(stateDir, 'run');
+  mkdirSync(runDir, { recursive: true, mode: 0o700 });
+  const ledgerFile = join(runDir, 'processes.json');
+  const leftovers = await stopLeftovers(ledgerFile);
+  if (leftovers.length > 0) opts.out(`stopped ${leftovers.length} process(es) an earlier maille run on ${stateDir} left running: ${leftovers.join(', ')}`);
+
   const problems = await portProblems(wantedPorts(opts.controlPlanePort, listenersOf, meshFile));
   if (problems.length > 0) throw new ConfigError(meshFile, problems);
 
   const registry = new MemoryRegistry();
   for (const def of servicesFromMesh(mesh)) registry.upsertService(def);
   const cp = await startControlPlane({ stateDir, trustDomain: opts.trustDomain, rootNamespace: opts.rootNamespace, port: opts.controlPlanePort, resources: others, registry, credentials });
-  const supervisor = new Supervisor({ out: opts.out });
+  const ledger = new ProcessLedger(ledgerFile);
+  const supervisor = new Supervisor({ out: opts.out, onStarted: (name, pid) => ledger.started(name, pid), onExited: (_name, pid) => ledger.exited(pid) });
   try {
-    const runDir = join(stateDir, 'run');
-    mkdirSync(runDir, { recursive: true, mode: 0o700 });
     // Kept current by the control plane (root rotation): a sidecar restarted later reads today's roots.
     const bundleFile = trustBundleFile(stateDir);
     const reserved = new Set([...listenersOf.values()].flat().map((l) => l.port));

@@ -24,6 +24,9 @@ export interface SupervisorOptions {
   healthyAfterMs?: number;
   /** Time between SIGTERM and SIGKILL when stopping. */
   graceMs?: number;
+  /** Told of every process group started and ended (leftovers.ts keeps a ledger of them). */
+  onStarted?(name: string, pid: number): void;
+  onExited?(name: string, pid: number): void;
 }
 
 interface Managed {
@@ -77,6 +80,8 @@ export class Supervisor {
     });
     m.child = child;
     m.startedAt = Date.now();
+    const pid = child.pid;
+    if (pid !== undefined) this.opts.onStarted?.(spec.name, pid);
     const prefix = `[${spec.name}] `;
     for (const stream of [child.stdout, child.stderr]) {
       if (stream) createInterface({ input: stream }).on('line', (l) => this.opts.out(prefix + l));
@@ -84,6 +89,7 @@ export class Supervisor {
     child.on('error', (err) => this.opts.out(`${prefix}cannot start ${spec.command}: ${err.message}`));
     child.on('exit', (code, signal) => {
       m.child = undefined;
+      if (pid !== undefined) this.opts.onExited?.(spec.name, pid);
       if (this.stopping || spec.restart === false) return;
       if (Date.now() - m.startedAt >= this.healthyAfter) m.crashes = 0;
       m.crashes++;

@@ -310,6 +310,8 @@ export const ListenerClientAuthSchema = Strict({
   /** … or a file. Exactly one of the two. */
   caCertificatesFile: Opt(Type.String({ minLength: 1 })),
   subjectAltNames: Opt(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+  /** Istio's OPTIONAL_MUTUAL: asked for but not required; one that is sent must pass. */
+  optional: Opt(Type.Boolean()),
 });
 export type ListenerClientAuth = Static<typeof ListenerClientAuthSchema>;
 

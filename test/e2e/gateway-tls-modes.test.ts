@@ -6,8 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
-import type { AddressInfo } from 'node:net';
+import { connect as tlsConnect, createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
+import { connect as netConnect, type AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { cluster, proxyFor, snapshotWith } from '../support/proxy.js';
 import { makeCa, makeLeaf as leaf, type CertFiles } from '../support/openssl.js';
@@ -41,26 +41,30 @@ test('MUTUAL: a client certificate from the CA is required; subjectAltNames narr
     leaf(otherCa, 'alice', 'DNS:alice.clients.example.com'),
   ]);
   const base = snapshotWith([{ direct: { status: 200, body: 'hello' } }], []);
-  const tls = {
-    certFile: server.cert,
-    keyFile: server.key,
-    clientAuth: { caCertificatesFile: clientCa.cert, subjectAltNames: ['spiffe://example.com/alice', 'carol.clients.example.com'] },
-    // Another name on the port, SIMPLE: no client certificate needed there.
-    sni: [{ serverNames: ['shop.example.com'], certFile: shop.cert, keyFile: shop.key }],
-  };
-  const proxy = await proxyFor({ ...base, listeners: [{ ...base.listeners[0], protocol: 'detect', direction: 'gateway', tls }] });
-  try {
-    assert.deepEqual(await curl(proxy.port, 'secure.example.com', serverCa, alice), { code: 0, body: 'hello' });
-    // From the right CA, but none of the names.
-    assert.notEqual((await curl(proxy.port, 'secure.example.com', serverCa, bob)).code, 0);
-    // The right names, another CA.
-    assert.notEqual((await curl(proxy.port, 'secure.example.com', serverCa, stranger)).code, 0);
-    // None at all.
-    assert.notEqual((await curl(proxy.port, 'secure.example.com', serverCa)).code, 0);
-    // The SIMPLE name on the same port needs none.
-    assert.deepEqual(await curl(proxy.port, 'shop.example.com', serverCa), { code: 0, body: 'hello' });
-  } finally {
-    await proxy.close();
+  const clientAuth = { caCertificatesFile: clientCa.cert, subjectAltNames: ['spiffe://example.com/alice', 'carol.clients.example.com'] };
+  const secure = { certFile: server.cert, keyFile: server.key };
+  const simple = { certFile: shop.cert, keyFile: shop.key };
+  // The MUTUAL name as the listener's default certificate with a SIMPLE one by SNI, and the other
+  // way round (the client CA then lives in the context SNI switches to).
+  const layouts = [
+    { ...secure, clientAuth, sni: [{ serverNames: ['shop.example.com'], ...simple }] },
+    { ...simple, sni: [{ serverNames: ['secure.example.com'], ...secure, clientAuth }] },
+  ];
+  for (const tls of layouts) {
+    const proxy = await proxyFor({ ...base, listeners: [{ ...base.listeners[0], protocol: 'detect', direction: 'gateway', tls }] });
+    try {
+      assert.deepEqual(await curl(proxy.port, 'secure.example.com', serverCa, alice), { code: 0, body: 'hello' });
+      // From the right CA, but none of the names.
+      assert.notEqual((await curl(proxy.port, 'secure.example.com', serverCa, bob)).code, 0);
+      // The right names, another CA.
+      assert.notEqual((await curl(proxy.port, 'secure.example.com', serverCa, stranger)).code, 0);
+      // None at all.
+      assert.notEqual((await curl(proxy.port, 'secure.example.com', serverCa)).code, 0);
+      // The SIMPLE name on the same port needs none.
+      assert.deepEqual(await curl(proxy.port, 'shop.example.com', serverCa), { code: 0, body: 'hello' });
+    } finally {
+      await proxy.close();
+    }
   }
 });
 
@@ -72,9 +76,34 @@ test('MUTUAL on every name: a client without a certificate is refused in the han
   const proxy = await proxyFor({ ...base, listeners: [{ ...base.listeners[0], protocol: 'detect', direction: 'gateway', tls }] });
   try {
     assert.deepEqual(await curl(proxy.port, 'secure.example.com', serverCa, bob), { code: 0, body: 'hello' });
-    const script = `echo | timeout 10 openssl s_client -connect 127.0.0.1:${proxy.port} -servername secure.example.com -CAfile '${serverCa.cert}' 2>&1; true`;
-    const { stdout } = await run('sh', ['-c', script]);
-    assert.match(stdout, /alert certificate required|alert handshake failure|peer did not return a certificate/i, stdout);
+    // TLS 1.3: the client learns of the refusal by the server's alert when it reads.
+    const refusal = await new Promise<string>((resolve) => {
+      const socket = tlsConnect({ host: '127.0.0.1', port: proxy.port, servername: 'secure.example.com', ca: readFileSync(serverCa.cert) }, () => socket.write('GET / HTTP/1.1\r\nhost: secure.example.com\r\n\r\n'));
+      socket.on('data', (d: Buffer) => resolve(`answered: ${d.toString()}`));
+      socket.on('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));
+      socket.on('close', () => resolve('closed without an alert'));
+      socket.setTimeout(10_000, () => (resolve('timeout'), socket.destroy()));
+    });
+    assert.equal(refusal, 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED');
+  } finally {
+    await proxy.close();
+  }
+});
+
+test('OPTIONAL_MUTUAL: a client certificate is asked for, not required; one that is sent must pass', async () => {
+  const [serverCa, clientCa, otherCa] = await Promise.all([makeCa('server CA'), makeCa('client CA'), makeCa('other CA')]);
+  const [server, bob, stranger] = await Promise.all([
+    leaf(serverCa, 'secure.example.com', 'DNS:secure.example.com'),
+    leaf(clientCa, 'bob', 'DNS:bob.clients.example.com'),
+    leaf(otherCa, 'bob', 'DNS:bob.clients.example.com'),
+  ]);
+  const base = snapshotWith([{ direct: { status: 200, body: 'hello' } }], []);
+  const tls = { certFile: server.cert, keyFile: server.key, clientAuth: { caCertificatesFile: clientCa.cert, optional: true } };
+  const proxy = await proxyFor({ ...base, listeners: [{ ...base.listeners[0], protocol: 'detect', direction: 'gateway', tls }] });
+  try {
+    assert.deepEqual(await curl(proxy.port, 'secure.example.com', serverCa), { code: 0, body: 'hello' });
+    assert.deepEqual(await curl(proxy.port, 'secure.example.com', serverCa, bob), { code: 0, body: 'hello' });
+    assert.notEqual((await curl(proxy.port, 'secure.example.com', serverCa, stranger)).code, 0);
   } finally {
     await proxy.close();
   }
@@ -129,12 +158,13 @@ test('PASSTHROUGH: the server name picks a backend that terminates TLS itself; u
     assert.notEqual(plain, 0);
 
     // The same port also terminating TLS for the other names, with the gateway's certificate.
-    await proxy.applySnapshot({
+    const applied = await proxy.applySnapshot({
       version: '2',
       listeners: [{ ...listener, protocol: 'detect', routeConfig: 'main', tls: { certFile: gwCert.cert, keyFile: gwCert.key } }],
       routeConfigs: [{ name: 'main', virtualHosts: [{ name: 'all', domains: ['*'], routes: [{ direct: { status: 200, body: 'terminated' } }] }] }],
       clusters: [cluster('a', [a.port]), cluster('b', [b.port])],
     });
+    assert.deepEqual(applied, { applied: true });
     assert.deepEqual(await curl(proxy.port, 'a.example.com', ca), { code: 0, body: 'backend-a' });
     assert.deepEqual(await curl(proxy.port, 'c.example.com', ca), { code: 60, body: '' }); // gateway.example.com's certificate: name mismatch
     assert.equal(await presentedCn(proxy.port, 'c.example.com'), 'subject=CN = gateway.example.com');
@@ -142,5 +172,35 @@ test('PASSTHROUGH: the server name picks a backend that terminates TLS itself; u
     await proxy.close();
     a.server.close();
     b.server.close();
+  }
+});
+
+test('a passthrough listener drains a client that has not sent its ClientHello yet', async () => {
+  const listener = {
+    name: 'passthrough',
+    address: '127.0.0.1',
+    port: 0,
+    direction: 'gateway' as const,
+    protocol: 'tcp' as const,
+    // Far longer than the wait below: the close must come from the drain, not the hello timeout.
+    limits: { headerTimeoutMs: 600_000 },
+    sniRoutes: [{ serverNames: ['a.example.com'], destinations: [{ cluster: 'a' }] }],
+  };
+  const proxy = await proxyFor({ version: '1', listeners: [listener], clusters: [cluster('a', [1])], drainTimeoutMs: 60_000 });
+  const silent = netConnect(proxy.port, '127.0.0.1');
+  silent.on('error', () => {});
+  await new Promise((r) => silent.once('connect', r));
+  const closed = new Promise<string>((r) => silent.once('close', () => r('closed')));
+  let drainedAll = false;
+  try {
+    // Half a ClientHello record header: still waiting for the rest.
+    silent.write(Buffer.from([0x16, 0x03]));
+    const drained = proxy.drain().then(() => 'drained');
+    assert.equal(await Promise.race([closed, new Promise((r) => setTimeout(() => r('still open after 30 s'), 30_000).unref())]), 'closed');
+    assert.equal(await Promise.race([drained, new Promise((r) => setTimeout(() => r('drain still waiting after 30 s'), 30_000).unref())]), 'drained');
+    drainedAll = true;
+  } finally {
+    silent.destroy();
+    if (!drainedAll) await proxy.close(); // a drained proxy has closed already
   }
 });

@@ -1,7 +1,7 @@
 // A gateway proxy's listeners: the servers of the Istio Gateways that select it, one listener per
 // address and port. Servers sharing a port share the listener (and its route table). The first
 // TLS-terminating server (SIMPLE, or MUTUAL: a client certificate from the credential's CA
-// required) on a port gives the listener's default certificate; a later one with another
+// required; OPTIONAL_MUTUAL: checked when sent) on a port gives the listener's default certificate; a later one with another
 // certificate or client CA adds it for its hosts, chosen by the client's SNI. PASSTHROUGH servers
 // leave TLS to the backend: VirtualService `tls` routes choose it by SNI (gateway-passthrough.ts),
 // and they share a port with terminating servers (a name a route claims is passed through, the
@@ -65,9 +65,10 @@ function serverKind(ctx: Context, gateway: Gateway, server: Server, path: string
     ctx.warnings.at(gateway, `${path}.tls.mode`, `${mode} on a TLS server (TLS terminated, then TCP routes) is not supported yet (PASSTHROUGH is); the server is skipped`);
     return undefined;
   }
-  if (mode === 'SIMPLE' || mode === 'MUTUAL') return 'terminate';
+  if (mode === 'SIMPLE' || mode === 'MUTUAL' || mode === 'OPTIONAL_MUTUAL') return 'terminate';
   if (mode === 'ISTIO_MUTUAL') return 'mesh';
-  ctx.warnings.at(gateway, `${path}.tls.mode`, `${mode} is not supported yet (SIMPLE, MUTUAL, ISTIO_MUTUAL and PASSTHROUGH are); the server is skipped`);
+  // The schema admits no other mode; kept so a new one added there is reported, not crashed on.
+  ctx.warnings.at(gateway, `${path}.tls.mode`, `${mode} is not supported yet (SIMPLE, MUTUAL, OPTIONAL_MUTUAL, ISTIO_MUTUAL and PASSTHROUGH are); the server is skipped`);
   return undefined;
 }
 
@@ -183,11 +184,12 @@ function serverTls(ctx: Context, node: GatewayNode, gateway: Gateway, server: Se
     if (t[field] !== undefined) ctx.warnings.at(gateway, `${path}.tls.${field}`, 'not supported yet; the proxy\'s defaults apply');
   }
   let clientAuth: ListenerClientAuth | undefined;
-  if (t.mode === 'MUTUAL') {
+  if (t.mode === 'MUTUAL' || t.mode === 'OPTIONAL_MUTUAL') {
     clientAuth = mutualClientAuth(ctx, node, gateway, t, credential, path);
     if (clientAuth === undefined) return undefined;
+    if (t.mode === 'OPTIONAL_MUTUAL') clientAuth = { ...clientAuth, optional: true };
   } else if (t.subjectAltNames !== undefined) {
-    ctx.warnings.at(gateway, `${path}.tls.subjectAltNames`, `applies to client certificates, which only MUTUAL asks for; ignored under ${t.mode}`);
+    ctx.warnings.at(gateway, `${path}.tls.subjectAltNames`, `applies to client certificates, which only MUTUAL and OPTIONAL_MUTUAL ask for; ignored under ${t.mode}`);
   }
   return { ...cert, ...(min === 'TLSV1_2' ? { minVersion: 'TLSv1.2' } : min === 'TLSV1_3' ? { minVersion: 'TLSv1.3' } : {}), ...(clientAuth ? { clientAuth } : {}) };
 }
@@ -212,7 +214,7 @@ function mutualClientAuth(ctx: Context, node: GatewayNode, gateway: Gateway, t: 
   const ca = caOf(credential) ?? (t.credentialName ? caOf(findCredential(ctx, node, `${t.credentialName}-cacert`)) : undefined);
   if (ca === undefined) {
     const where = t.credentialName ? `credential "${t.credentialName}" has no CA certificate (caCertFile, the secret's ca.crt)` : 'no caCertificates';
-    ctx.warnings.at(gateway, `${path}.tls`, `MUTUAL needs a CA to verify client certificates: ${where}; the server is skipped`);
+    ctx.warnings.at(gateway, `${path}.tls`, `${t.mode} needs a CA to verify client certificates: ${where}; the server is skipped`);
     return undefined;
   }
   return { ...ca, ...sans };

@@ -8,6 +8,7 @@
 // server. What it refuses, it refuses with a status and a sentence, then closes.
 import net from 'node:net';
 import { STATUS_CODES } from '../http/status-codes.js';
+import { httpDate } from '../telemetry/clock-text.js';
 
 export interface AdminRequest {
   method: string;
@@ -118,7 +119,7 @@ function replyBytes(reply: AdminReply, withBody: boolean, keepAlive: boolean): s
   let head = `HTTP/1.1 ${reply.status} ${STATUS_CODES[reply.status] ?? 'Unknown'}\r\n`;
   for (const [name, value] of Object.entries(reply.headers)) head += `${name}: ${value}\r\n`;
   head += `content-length: ${Buffer.byteLength(reply.body)}\r\n`;
-  head += `date: ${new Date().toUTCString()}\r\n`;
+  head += `date: ${httpDate(Date.now())}\r\n`;
   head += keepAlive ? 'connection: keep-alive\r\n\r\n' : 'connection: close\r\n\r\n';
   return withBody ? head + reply.body : head;
 }

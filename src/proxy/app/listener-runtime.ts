@@ -157,7 +157,9 @@ export class ListenerRuntime {
       if (hello.kind === 'hello' && tls.terminate) return this.terminateTls(replayingStream(socket, initial), info, tls.terminate.options, tls.terminate.checkClient, socket);
       const why = hello.kind === 'invalid' ? hello.reason : `no route for server name ${hello.serverName ?? '(none sent)'}`;
       log.debug('TLS passthrough refused', { listener: info.listener, reason: why });
-      info.countError('MAILLE_ERR_NO_ROUTE');
+      // A TLS client asking for a name nothing serves is what an operator wants counted; bytes
+      // that are not a ClientHello at all are noise (scanners, wrong port).
+      if (hello.kind === 'hello') info.countError('MAILLE_ERR_NO_ROUTE');
       socket.destroy();
     });
   }

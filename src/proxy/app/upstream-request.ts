@@ -40,10 +40,18 @@ export function prepareHeaders(req: DownstreamRequest): HeaderList {
   }
   names.length = kept;
   values.length = kept;
-  if (!hasId) h.add('x-request-id', nextRequestId());
+  // Names are lower-case already: pushed directly, not through add().
+  if (!hasId) {
+    names.push('x-request-id');
+    values.push(nextRequestId());
+  }
   // The caller's verified mesh identity, for the app (as Istio's XFCC); never trust one sent to us.
-  if (req.conn.peerIdentity !== undefined) h.add('x-forwarded-client-cert', 'URI=' + req.conn.peerIdentity);
-  h.add('x-forwarded-proto', req.scheme);
+  if (req.conn.peerIdentity !== undefined) {
+    names.push('x-forwarded-client-cert');
+    values.push('URI=' + req.conn.peerIdentity);
+  }
+  names.push('x-forwarded-proto');
+  values.push(req.scheme);
   return h;
 }
 
@@ -53,18 +61,18 @@ function mustStrip(name: string, value: string, tokens: readonly string[] | unde
   return !(name === 'te' && value.toLowerCase() === 'trailers'); // gRPC needs "te: trailers" end to end
 }
 
-/** The HTTP/1.1 request head as one latin1 string, framing fields included. */
-export function http1Head(out: OutgoingRequest, bodyMode: 'raw' | 'chunk'): string {
-  let s = out.method + ' ' + out.path + ' HTTP/1.1\r\nhost: ' + out.authority + '\r\n';
-  const { names, values } = out.headers;
-  for (let i = 0; i < names.length; i++) s += names[i] + ': ' + values[i] + '\r\n';
+/** The content-length to send on HTTP/1, or -1 when the body is chunked (or absent). */
+export function http1Length(out: OutgoingRequest, bodyMode: 'raw' | 'chunk'): number {
   const body = out.body;
-  if (body) {
-    if (body.encoding === 'plain' && body.length !== undefined && bodyMode === 'raw') s += 'content-length: ' + body.length + '\r\n';
-    else s += 'transfer-encoding: chunked\r\n';
-  }
+  return body !== undefined && body.encoding === 'plain' && body.length !== undefined && bodyMode === 'raw' ? body.length : -1;
+}
+
+/** The HTTP/1 request head's framing and upgrade lines besides content-length ('' for most requests). */
+export function http1ExtraLines(out: OutgoingRequest, bodyMode: 'raw' | 'chunk'): string {
+  let s = '';
+  if (out.body !== undefined && http1Length(out, bodyMode) === -1) s += 'transfer-encoding: chunked\r\n';
   if (out.upgrade !== undefined) s += 'connection: upgrade\r\nupgrade: ' + out.upgrade + '\r\n';
-  return s + '\r\n';
+  return s;
 }
 
 /** How body bytes must be written on an HTTP/1 upstream given how they arrive. */

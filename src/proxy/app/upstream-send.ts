@@ -9,7 +9,7 @@ import type { UpstreamCluster } from './upstream-cluster.js';
 import type { Http1ClientConnection, UpstreamResponseHandler } from '../transport/http1/client-connection.js';
 import type { ResponseHead } from '../transport/http1/head-parser.js';
 import type { AcquireResult, Http1Pool } from '../upstream/pool/http1-pool.js';
-import { http1BodyMode, http1Head, type OutgoingRequest } from './upstream-request.js';
+import { http1BodyMode, http1ExtraLines, http1Length, type OutgoingRequest } from './upstream-request.js';
 
 export interface TryHandler {
   /** Could not get a connection: refused, unreachable, timed out, or the pending queue is full. */
@@ -74,7 +74,7 @@ class Http1Try implements TryControl, UpstreamResponseHandler {
     this.reused = conn.reused;
     const out = this.out;
     const mode = http1BodyMode(out.body);
-    conn.send(http1Head(out, mode), out.method, this.body, mode, this, this.pool.release);
+    conn.send(out, http1Length(out, mode), http1ExtraLines(out, mode), this.body, mode, this, this.pool.release);
   };
 
   // ----- TryControl

@@ -6,6 +6,7 @@
 // The level is one process-wide number that every call compares first, so a disabled call costs
 // a comparison. Callers that would build costly fields guard with `log.enabled('debug')`.
 // Logging never throws: a field that cannot be serialized is written as a placeholder.
+import { isoTimestamp } from './clock-text.js';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'off';
 export type LogFormat = 'text' | 'json';
@@ -85,7 +86,7 @@ export function createLogger(component: string): Logger {
 // ---------------------------------------------------------------------------------------------
 
 function emit(l: LogLevel, component: string, msg: string, fields: LogFields | undefined): void {
-  const ts = new Date().toISOString();
+  const ts = isoTimestamp(Date.now()); // not Date#toISOString: see clock-text.ts
   let line: string;
   try {
     line = format === 'json' ? jsonLine(ts, l, component, msg, fields) : textLine(ts, l, component, msg, fields);

@@ -40,7 +40,7 @@ export function subjectAltNameValues(text: string | undefined): string[] {
 /** Why a finished handshake's client certificate is refused under `auth` (undefined: accepted). */
 export function clientCertificateProblem(socket: TLSSocket, auth: ListenerClientAuth): string | undefined {
   const peer = socket.getPeerCertificate();
-  if (!peer || Object.keys(peer).length === 0) return 'no client certificate';
+  if (!peer || Object.keys(peer).length === 0) return auth.optional ? undefined : 'no client certificate';
   const chain = chainVerifyError(socket);
   if (chain !== undefined) return `client certificate not trusted: ${chain}`;
   const wanted = auth.subjectAltNames;

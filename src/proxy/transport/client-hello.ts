@@ -146,6 +146,7 @@ export function sniffServerName(socket: Socket, timeoutMs: number, done: (r: Sni
     clearTimeout(timer);
     socket.off('data', onData);
     socket.off('end', onEnd);
+    socket.off('close', onEnd);
     socket.pause();
     done(r, bytes());
   };
@@ -165,5 +166,6 @@ export function sniffServerName(socket: Socket, timeoutMs: number, done: (r: Sni
   const timer = setTimeout(() => finish(invalid(`no whole ClientHello within ${timeoutMs} ms`)), timeoutMs);
   socket.on('data', onData);
   socket.on('end', onEnd);
+  socket.on('close', onEnd);
   socket.resume();
 }

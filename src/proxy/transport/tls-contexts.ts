@@ -67,13 +67,13 @@ function termination(l: Listener & { tls: NonNullable<Listener['tls']> }): TlsTe
     pick = (serverName) => (serverName ? byName(serverName) : undefined) ?? fallback;
     options.SNICallback = (serverName, cb) => cb(null, pick(serverName).context);
   }
-  const mutual = all.filter((s) => s.clientAuth !== undefined).length;
-  if (mutual === 0) return { options, checkClient: undefined };
+  const asking = all.filter((s) => s.clientAuth !== undefined).length;
+  if (asking === 0) return { options, checkClient: undefined };
   // The request is per connection, before SNI picks a certificate: ask every client when any
-  // name needs it. A client without one is refused in the handshake only when every name needs
-  // one; otherwise after it, for the names that do.
+  // name wants one. A client without one is refused in the handshake only when every name
+  // requires one; otherwise after it, for the names that do.
   options.requestCert = true;
-  options.rejectUnauthorized = mutual === all.length;
+  options.rejectUnauthorized = all.every((s) => s.clientAuth !== undefined && s.clientAuth.optional !== true);
   return {
     options,
     checkClient: (socket) => {

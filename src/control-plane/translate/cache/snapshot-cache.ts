@@ -330,10 +330,12 @@ export class SnapshotCache {
     for (const [name, http2] of clusterHttp2) {
       if (requested.has(name)) continue;
       const owner = known.clusterHosts.get(name);
-      const text = oldClusters.get(name);
-      if (text === undefined || known.clusterHttp2.get(name) !== http2 || (owner !== undefined && change.clusters.matches(owner)) || (peers.size > 0 && peersOf(registry, peers, part.catalog, name))) {
-        rebuild.set(name, http2);
-      }
+      const again =
+        !oldClusters.has(name) ||
+        known.clusterHttp2.get(name) !== http2 ||
+        (owner !== undefined && change.clusters.matches(owner)) ||
+        (peers.size > 0 && peersOf(registry, peers, part.catalog, name));
+      if (again) rebuild.set(name, http2);
     }
     const built = new Map(part.clusters(http2Elsewhere, rebuild).map((c) => [c.name, c]));
     const clusters: Named[] = [];

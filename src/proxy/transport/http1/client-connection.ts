@@ -11,6 +11,7 @@ import { HeadParseError, parseResponseHead, type ResponseHead } from './head-par
 import { beginHandover, endHandover, readPortOf, type ReadPort } from './read-port.js';
 import { SocketWriter } from './direct-write.js';
 import { findHeadEnd, latin1At } from './bytes.js';
+import { putRequestHead, requestHeadSize, retireScratch, scratchBuffer, type RequestHeadParts } from './serialize.js';
 
 export interface UpstreamResponseHandler {
   /** A 1xx interim response other than 101 (e.g. 100 Continue). */
@@ -78,12 +79,14 @@ export class Http1ClientConnection {
   }
 
   /**
-   * Starts an exchange. `onFinished` runs once when the connection is free again (or closed),
-   * so the pool can reuse or forget it.
+   * Starts an exchange: sends the request head (`head`'s fields, a content-length line unless
+   * `length` is -1, the CRLF-terminated lines in `extra`), then streams `body`. `onFinished`
+   * runs once when the connection is free again (or closed), so the pool can reuse or forget it.
    */
   send(
-    head: string,
-    method: string,
+    head: RequestHeadParts,
+    length: number,
+    extra: string,
     body: BodySource | undefined,
     bodyEncode: 'raw' | 'chunk',
     handler: UpstreamResponseHandler,
@@ -91,11 +94,14 @@ export class Http1ClientConnection {
   ): void {
     this.handler = handler;
     this.onFinished = onFinished;
-    this.method = method;
+    this.method = head.method;
     this.state = 'head';
     this.requestDone = body === undefined;
     this.requestBody = body;
-    this.writer.writeLatin1(head);
+    const buf = scratchBuffer(requestHeadSize(head, length, extra));
+    const end = putRequestHead(buf, 0, head, length, extra);
+    this.writer.write(buf.subarray(0, end));
+    if (!this.writer.flushed) retireScratch(buf);
     if (body) body.pipe(this.bodySink(bodyEncode));
   }
 

@@ -18,11 +18,11 @@ import type { ConnectionInfo } from '../connection-info.js';
 import { ChunkedDecoder, CRLF, LAST_CHUNK } from './chunked.js';
 import { connectionTokens, requestFraming, wantsKeepAlive, type Framing } from './framing.js';
 import { HeadParseError, parseRequestHead, type RequestHead } from './head-parser.js';
-import { serializeHeaders, statusText } from './serialize.js';
+import { putResponseHead, responseHeadSize, retireScratch, scratchBuffer, serializeHeaders, statusText } from './serialize.js';
 import { idleSweeper, type IdleSweeper } from './idle-sweeper.js';
 import { readPortOf, releaseChunk, spliceInto, type ReadPort } from './read-port.js';
 import { SocketWriter } from './direct-write.js';
-import { findHeadEnd, latin1At, putLatin1 } from './bytes.js';
+import { findHeadEnd, latin1At } from './bytes.js';
 
 export interface Http1ServerLimits {
   maxHeaderBytes: number;
@@ -40,11 +40,6 @@ export type CodecErrorWriter = (socket: Socket, status: number, message: string)
 const HOLD_LIMIT = 64 * 1024;
 /** Largest first body chunk copied next to the head (bigger ones go in their own write). */
 const COALESCE_LIMIT = 16 * 1024;
-/**
- * Where a head and a first body chunk are put together: reused while the kernel takes each
- * write whole, replaced when a write leaves it referenced (queued in libuv or the Writable).
- */
-let coalesceBuf = Buffer.allocUnsafeSlow(2 * COALESCE_LIMIT);
 
 export class Http1ServerConnection {
   /** Sweeps since the last read or response write (see IdleSweeper). */
@@ -341,8 +336,13 @@ export class ServerExchange implements DownstreamResponse, BodySink {
   readonly requestBody: RequestBody | undefined;
   headSent = false;
   private keepAlive: boolean;
-  /** The response head, held back to leave in one write with the first body bytes. */
-  private headText: string | undefined;
+  /** A response head is held back, to leave in one write with the first body bytes. */
+  private headPending = false;
+  // The held head (see serialize.ts): status, fields, content-length (-1: none), extra lines.
+  private resStatus = 0;
+  private resHeaders: HeaderList | undefined;
+  private resLength = -1;
+  private resExtra = '';
   /** How the response body goes out on this connection. */
   private out: 'raw' | 'encode-chunks' | 'decode-to-close' | 'none' = 'none';
   private decoder: ChunkedDecoder | undefined;
@@ -408,20 +408,19 @@ export class ServerExchange implements DownstreamResponse, BodySink {
     if (this.headSent) throw new Error('response head already sent');
     this.headSent = true;
     const minor = this.head.minor;
-    let framingLines = '';
+    let length = -1;
+    let extra = '';
     if (res.encoding === undefined || this.isHead) {
       this.out = 'none';
       const hasLength = res.headers.has('content-length');
-      if (!hasLength && res.status >= 200 && res.status !== 204 && res.status !== 304 && !this.isHead) {
-        framingLines = 'content-length: 0\r\n';
-      }
-      if (this.isHead && res.length !== undefined && !hasLength) framingLines = `content-length: ${res.length}\r\n`;
+      if (!hasLength && res.status >= 200 && res.status !== 204 && res.status !== 304 && !this.isHead) length = 0;
+      if (this.isHead && res.length !== undefined && !hasLength) length = res.length;
     } else if (res.encoding === 'plain' && res.length !== undefined) {
       this.out = 'raw';
-      framingLines = `content-length: ${res.length}\r\n`;
+      length = res.length;
     } else if (minor >= 1) {
       this.out = res.encoding === 'chunked-wire' ? 'raw' : 'encode-chunks';
-      framingLines = 'transfer-encoding: chunked\r\n';
+      extra = 'transfer-encoding: chunked\r\n';
     } else {
       // An HTTP/1.0 client cannot read chunked: send the payload and close to end it.
       this.out = 'decode-to-close';
@@ -432,18 +431,25 @@ export class ServerExchange implements DownstreamResponse, BodySink {
       }
     }
     if (this.conn.isDraining) this.keepAlive = false; // tell the client to go elsewhere
-    if (!this.keepAlive) framingLines += 'connection: close\r\n';
-    else if (minor === 0) framingLines += 'connection: keep-alive\r\n';
-    this.headText = `HTTP/1.1 ${res.status} ${statusText(res.status)}\r\n${serializeHeaders(res.headers)}${framingLines}\r\n`;
+    if (!this.keepAlive) extra += 'connection: close\r\n';
+    else if (minor === 0) extra += 'connection: keep-alive\r\n';
+    this.resStatus = res.status;
+    this.resHeaders = res.headers;
+    this.resLength = length;
+    this.resExtra = extra;
+    this.headPending = true;
     if (this.out === 'none') this.flushHead();
   }
 
   private flushHead(): void {
-    const h = this.headText;
-    if (h !== undefined) {
-      this.headText = undefined;
-      this.writer.writeLatin1(h);
-    }
+    if (!this.headPending) return;
+    this.headPending = false;
+    const headers = this.resHeaders!;
+    this.resHeaders = undefined;
+    const buf = scratchBuffer(responseHeadSize(this.resStatus, headers, this.resLength, this.resExtra));
+    const end = putResponseHead(buf, 0, this.resStatus, headers, this.resLength, this.resExtra);
+    this.writer.write(buf.subarray(0, end));
+    if (!this.writer.flushed) retireScratch(buf);
   }
 
   /**
@@ -452,23 +458,22 @@ export class ServerExchange implements DownstreamResponse, BodySink {
    * (see read-port.ts) unless the write still references it.
    */
   private flushHeadWith(chunk: Buffer): boolean {
-    const h = this.headText!;
-    this.headText = undefined;
     const w = this.writer;
     if (chunk.length > COALESCE_LIMIT) {
-      w.writeLatin1(h);
+      this.flushHead();
       const ok = w.write(chunk);
       if (w.flushed) releaseChunk();
       return ok;
     }
-    const n = h.length + chunk.length;
-    const reuse = n <= coalesceBuf.length;
-    const buf = reuse ? coalesceBuf : Buffer.allocUnsafe(n);
-    putLatin1(buf, h, 0);
-    chunk.copy(buf, h.length);
+    this.headPending = false;
+    const headers = this.resHeaders!;
+    this.resHeaders = undefined;
+    const buf = scratchBuffer(responseHeadSize(this.resStatus, headers, this.resLength, this.resExtra) + chunk.length);
+    const headEnd = putResponseHead(buf, 0, this.resStatus, headers, this.resLength, this.resExtra);
+    chunk.copy(buf, headEnd);
     releaseChunk(); // copied
-    const ok = w.write(reuse ? buf.subarray(0, n) : buf);
-    if (reuse && !w.flushed) coalesceBuf = Buffer.allocUnsafeSlow(coalesceBuf.length);
+    const ok = w.write(buf.subarray(0, headEnd + chunk.length));
+    if (!w.flushed) retireScratch(buf);
     return ok;
   }
 
@@ -486,7 +491,7 @@ export class ServerExchange implements DownstreamResponse, BodySink {
     this.conn.idleTicks = 0;
     const s = this.socket;
     let ok: boolean;
-    if (this.headText !== undefined) {
+    if (this.headPending) {
       if (this.out === 'raw') return this.flushHeadWith(chunk);
       s.cork();
       this.flushHead();
