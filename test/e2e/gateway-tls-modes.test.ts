@@ -168,6 +168,10 @@ test('PASSTHROUGH: the server name picks a backend that terminates TLS itself; u
     assert.deepEqual(await curl(proxy.port, 'a.example.com', ca), { code: 0, body: 'backend-a' });
     assert.deepEqual(await curl(proxy.port, 'c.example.com', ca), { code: 60, body: '' }); // gateway.example.com's certificate: name mismatch
     assert.equal(await presentedCn(proxy.port, 'c.example.com'), 'subject=CN = gateway.example.com');
+    // And HTTP (h2 or HTTP/1.1 by ALPN) flows over the terminated connection.
+    assert.deepEqual(await curl(proxy.port, 'gateway.example.com', ca), { code: 0, body: 'terminated' });
+    const http1 = await run('curl', ['-s', '--http1.1', '--cacert', ca.cert, '--resolve', `gateway.example.com:${proxy.port}:127.0.0.1`, `https://gateway.example.com:${proxy.port}/`]);
+    assert.equal(http1.stdout, 'terminated');
   } finally {
     await proxy.close();
     a.server.close();

@@ -49,6 +49,9 @@ function applyCollection(base: unknown, change: unknown, path: string): Json[] {
     byName.set(name, { ...held, virtualHosts: applyCollection(held.virtualHosts, (p as Json).virtualHosts, `${path}.patch[${i}].virtualHosts`) });
     touched.push(name);
   }
+  if (change.names === undefined && (change.removed !== undefined || change.added !== undefined)) {
+    return reordered(base, byName, change, touched, path);
+  }
   if (change.names === undefined) {
     const known = new Set(base.map((e) => (e as Json).name));
     const added = touched.find((n) => !known.has(n));
@@ -58,6 +61,33 @@ function applyCollection(base: unknown, change: unknown, path: string): Json[] {
   return list(change.names, `${path}.names`).map((n, i) => {
     const entry = typeof n === 'string' ? byName.get(n) : undefined;
     if (entry === undefined) throw new Error(`${path}.names[${i}]: no entry named ${JSON.stringify(n)}`);
+    return entry;
+  });
+}
+
+/** The held order with `removed` dropped and `added` inserted at their (ascending) new indexes. */
+function reordered(base: readonly unknown[], byName: ReadonlyMap<string, Json>, change: Json, touched: readonly string[], path: string): Json[] {
+  const gone = new Set(
+    list(change.removed, `${path}.removed`).map((n, i) => {
+      if (typeof n !== 'string') throw new Error(`${path}.removed[${i}]: not a name`);
+      return n;
+    }),
+  );
+  const order = base.map((e) => (e as Json).name as string).filter((n) => !gone.has(n));
+  let last = -1;
+  for (const [i, item] of list(change.added, `${path}.added`).entries()) {
+    if (!Array.isArray(item) || item.length !== 2 || !Number.isInteger(item[0]) || typeof item[1] !== 'string') throw new Error(`${path}.added[${i}]: not [index, name]`);
+    const [at, name] = item as [number, string];
+    if (at <= last || at > order.length) throw new Error(`${path}.added[${i}]: index ${at} out of order or beyond the list`);
+    order.splice(at, 0, name);
+    last = at;
+  }
+  const listed = new Set(order);
+  const missing = touched.find((n) => !listed.has(n));
+  if (missing !== undefined) throw new Error(`${path}: puts "${missing}", which the new order does not list`);
+  return order.map((n, i) => {
+    const entry = byName.get(n);
+    if (entry === undefined) throw new Error(`${path}.added: no entry named ${JSON.stringify(n)} (new order, index ${i})`);
     return entry;
   });
 }

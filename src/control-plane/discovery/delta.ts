@@ -3,7 +3,11 @@
 //   {"set":{"version":"…",…},          top-level members that changed or appeared, whole
 //    "unset":["drainTimeoutMs",…],      top-level members (or whole collections) that are gone
 //    "collections":{"clusters":{        per collection that changed:
-//       "names":["a","b",…],              its names in their new order — only when the set or the order changed
+//       "names":["a","b",…],              its names in their new order — only when the set or the order changed,
+//       "removed":["c",…],                or, when the entries kept keep their order and few come or go,
+//       "added":[[3,"d"],…],                the names gone and the names new with their index in the new
+//                                           order, ascending (a ServiceEntry added to a mesh of 1,000
+//                                           services costs two names, not two lists of a thousand)
 //       "put":[{…entry…},…],              entries that changed or are new, whole
 //       "patch":[{"name":"outbound","virtualHosts":{…same shape…}}]}}}
 //                                         route tables whose virtual hosts changed: those hosts only
@@ -25,10 +29,20 @@ interface PieceIndex {
 
 interface PieceDiff {
   readonly namesChanged: boolean;
+  /**
+   * When the names changed: the names gone and the new ones with their index in the piece's new
+   * order, or null when the entries kept are not in the same order (then only `names` will do).
+   */
+  readonly edit: OrderEdit | null;
   /** JSON of the entries to put, comma-separated ('' when none). */
   readonly put: Buffer;
   /** JSON of the patches, comma-separated ('' when none). */
   readonly patch: Buffer;
+}
+
+interface OrderEdit {
+  readonly removed: readonly string[];
+  readonly added: readonly (readonly [number, string])[];
 }
 
 const indexes = new WeakMap<LayoutPiece, PieceIndex>();
@@ -64,29 +78,48 @@ export function encodeDelta(base: SnapshotLayout, next: SnapshotLayout): Uint8Ar
 /** One collection's delta object in pieces; [] when nothing changed; undefined when not expressible. */
 function collectionDelta(before: readonly LayoutPiece[], after: readonly LayoutPiece[]): Uint8Array[] | undefined {
   let parts: PieceDiff[];
+  // The order edit of the whole collection, pieces' edits shifted by the entries before them;
+  // null when some piece's kept entries moved.
+  let edit: { removed: string[]; added: (readonly [number, string])[] } | null = { removed: [], added: [] };
   if (before.length === after.length) {
     parts = [];
+    let offset = 0;
     for (let i = 0; i < after.length; i++) {
       if (before[i] === after[i]) {
         if (!index(after[i]).unique) return undefined;
+        offset += after[i].entries.length;
         continue;
       }
       const d = diffPieces(before[i], after[i]);
       if (d === null) return undefined;
       parts.push(d);
+      if (d.namesChanged && edit !== null) {
+        if (d.edit === null) edit = null;
+        else {
+          edit.removed.push(...d.edit.removed);
+          for (const [at, name] of d.edit.added) edit.added.push([offset + at, name]);
+        }
+      }
+      offset += after[i].entries.length;
     }
   } else {
     // The pieces do not line up (a provider changed how it splits): compare the whole collection.
     const d = diffEntries(joined(before), joined(after));
     if (d === null) return undefined;
     parts = [{ ...d, namesChanged: true }];
+    edit = d.edit === null ? null : { removed: [...d.edit.removed], added: [...d.edit.added] };
   }
   const namesChanged = parts.some((d) => d.namesChanged);
   const put = parts.map((d) => d.put).filter((b) => b.length > 0);
   const patch = parts.map((d) => d.patch).filter((b) => b.length > 0);
   if (!namesChanged && put.length === 0 && patch.length === 0) return [];
   const members: Uint8Array[][] = [];
-  if (namesChanged) members.push([Buffer.from(`"names":[${after.map(namesJson).filter((n) => n !== '').join(',')}]`)]);
+  const total = after.reduce((n, p) => n + p.entries.length, 0);
+  if (namesChanged && edit !== null && 4 * (edit.removed.length + edit.added.length) < total) {
+    const removed = edit.removed.map((n) => JSON.stringify(n)).join(',');
+    const added = edit.added.map(([at, n]) => `[${at},${JSON.stringify(n)}]`).join(',');
+    members.push([Buffer.from(`"removed":[${removed}],"added":[${added}]`)]);
+  } else if (namesChanged) members.push([Buffer.from(`"names":[${after.map(namesJson).filter((n) => n !== '').join(',')}]`)]);
   if (put.length > 0) members.push([Buffer.from('"put":['), ...interleave(put), Buffer.from(']')]);
   if (patch.length > 0) members.push([Buffer.from('"patch":['), ...interleave(patch), Buffer.from(']')]);
   return [Buffer.from('{'), ...interleave(members.map((m) => Buffer.concat(m))), Buffer.from('}')];
@@ -122,7 +155,21 @@ function diffEntries(before: LayoutPiece, after: LayoutPiece): PieceDiff | null 
     }
     put.push(entry.json);
   }
-  return { namesChanged, put: join(put), patch: join(patch) };
+  return { namesChanged, edit: namesChanged ? orderEdit(before, after, old, index(after)) : null, put: join(put), patch: join(patch) };
+}
+
+/** The names gone and the names new (with their index in `after`), or null when the kept entries moved. */
+function orderEdit(before: LayoutPiece, after: LayoutPiece, old: PieceIndex, next: PieceIndex): OrderEdit | null {
+  const removed = before.entries.filter((e) => !next.byName.has(e.name)).map((e) => e.name);
+  const added: [number, string][] = [];
+  const kept: string[] = [];
+  after.entries.forEach((e, i) => {
+    if (old.byName.has(e.name)) kept.push(e.name);
+    else added.push([i, e.name]);
+  });
+  let k = 0;
+  for (const e of before.entries) if (next.byName.has(e.name) && kept[k++] !== e.name) return null;
+  return { removed, added };
 }
 
 function index(piece: LayoutPiece): PieceIndex {
