@@ -56,11 +56,13 @@ export function passthroughRoutes(ctx: Context, node: GatewayNode, group: Listen
         });
       });
     }
-    if (!matched) noRouteWarning(ctx, ref);
+    if (!matched) noRouteWarning(ctx, ref, group.servers.length > 0);
   }
   return routes;
 }
 
-function noRouteWarning(ctx: Context, ref: ServerRef): void {
-  ctx.warnings.at(ref.gateway, ref.path, `PASSTHROUGH: no VirtualService bound to ${ref.gatewayName} has a tls route for its hosts; its connections are closed`);
+function noRouteWarning(ctx: Context, ref: ServerRef, portTerminates: boolean): void {
+  // An unclaimed name on a port that also terminates TLS falls through to termination (passthrough-table.ts).
+  const fate = portTerminates ? 'its connections are terminated with the port\'s other certificates' : 'its connections are closed';
+  ctx.warnings.at(ref.gateway, ref.path, `PASSTHROUGH: no VirtualService bound to ${ref.gatewayName} has a tls route for its hosts; ${fate}`);
 }

@@ -115,6 +115,19 @@ describe('delta pushes: held snapshot + delta = full snapshot', () => {
     assert.deepEqual([...delta.unset].sort(), ['drainTimeoutMs', 'routeConfigs']);
     assert.deepEqual(applyDelta(a, delta), b);
   });
+  it('an entry added and one removed in a long list: their names and indexes, not the new list', () => {
+    const names = Array.from({ length: 300 }, (_, i) => `outbound|80||svc-${String(i).padStart(3, '0')}`);
+    const a = { version: '1', clusters: names.map((name) => ({ name, endpoints: [] })) };
+    const addedName = 'outbound|80||svc-100a';
+    const b = { version: '2', clusters: [...a.clusters.slice(0, 5), ...a.clusters.slice(6, 101), { name: addedName, endpoints: [] }, ...a.clusters.slice(101)] };
+    const text = Buffer.concat(encodeDelta(layoutOf(a as never), layoutOf(b as never)) ?? []).toString('utf8');
+    const delta = JSON.parse(text);
+    assert.equal(delta.collections.clusters.names, undefined);
+    assert.deepEqual(delta.collections.clusters.removed, [names[5]]);
+    assert.deepEqual(delta.collections.clusters.added, [[100, addedName]]);
+    assert.ok(text.length < 300, `delta is ${text.length} bytes: ${text}`);
+    assert.deepEqual(applyDelta(a, delta), b);
+  });
 });
 
 describe('applyDelta refuses what does not fit, with the path', () => {
@@ -127,6 +140,11 @@ describe('applyDelta refuses what does not fit, with the path', () => {
   });
   it('an order naming an entry nobody has', () => {
     assert.throws(() => applyDelta(base, { collections: { clusters: { names: ['a', 'q'] } } }), /clusters\.names\[1\]: no entry named "q"/);
+  });
+  it('an added index out of order, or a put the new order does not list', () => {
+    const two = { version: '1', clusters: [{ name: 'a' }, { name: 'b' }] };
+    assert.throws(() => applyDelta(two, { collections: { clusters: { put: [{ name: 'x' }, { name: 'y' }], added: [[1, 'x'], [0, 'y']] } } }), /clusters\.added\[1\]: index 0 out of order/);
+    assert.throws(() => applyDelta(two, { collections: { clusters: { put: [{ name: 'x' }], removed: ['a'] } } }), /clusters: puts "x", which the new order does not list/);
   });
   it('a held snapshot with two entries of one name', () => {
     assert.throws(() => applyDelta({ clusters: [{ name: 'a' }, { name: 'a' }] }, { collections: { clusters: {} } }), /two entries named "a"/);

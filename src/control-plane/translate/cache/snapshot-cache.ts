@@ -157,7 +157,12 @@ export class SnapshotCache {
     const peerAuthentications = input.resources.filter((r) => r.kind === 'PeerAuthentication');
     const last = this.lastBySidecar.get(proxy);
     const inboundSame = last !== undefined && last.registry === input.registry && sameItems(last.peerAuthentications, peerAuthentications);
-    if (inboundSame && last.entry === entry) return last.result;
+    // The same class part, or a copy of it with the same pieces (a change the part does not read,
+    // such as a Gateway's): the same snapshot, not even composed again.
+    if (inboundSame && (last.entry === entry || (last.entry.routePiece === entry.routePiece && last.entry.clustersPiece === entry.clustersPiece))) {
+      if (last.entry !== entry) this.lastBySidecar.set(proxy, { ...last, entry });
+      return last.result;
+    }
     // Only the class part changed (a mesh-wide VirtualService, say): the sidecar's own part stands,
     // and so do its pieces, which a delta then compares by identity.
     const inbound = inboundSame ? { ...last.inbound, warnings: [] } : this.inbound(input, proxy);
@@ -481,10 +486,22 @@ function routeTablePiece(virtualHosts: readonly Named[]): { json: Buffer; piece:
 function joinedWithViews(head: string, items: readonly Named[], tail: string): { json: Buffer; entries: LayoutEntry[] } {
   const texts = items.map((item) => (typeof item.text === 'string' ? Buffer.from(item.text) : item.text));
   const parts: Buffer[] = [Buffer.from(head)];
+  // Reused texts are views into the last part's Buffer, mostly one after another with their comma
+  // between: copied as one run each rather than one copy per entry (thousands per update).
+  let run: { buffer: ArrayBufferLike; start: number; end: number } | undefined;
+  const flush = () => {
+    if (run !== undefined) parts.push(Buffer.from(run.buffer, run.start, run.end - run.start));
+  };
   for (const [i, text] of texts.entries()) {
+    if (run !== undefined && text.buffer === run.buffer && text.byteOffset === run.end + 1 && new Uint8Array(run.buffer, run.end, 1)[0] === COMMA[0]) {
+      run.end = text.byteOffset + text.length;
+      continue;
+    }
+    flush();
     if (i > 0) parts.push(COMMA);
-    parts.push(text);
+    run = { buffer: text.buffer, start: text.byteOffset, end: text.byteOffset + text.length };
   }
+  flush();
   parts.push(Buffer.from(tail));
   const json = Buffer.concat(parts);
   const entries: LayoutEntry[] = [];
