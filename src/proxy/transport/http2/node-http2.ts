@@ -3,7 +3,7 @@
 // proxies never speak HTTP/2: a file-mode sidecar with HTTP/1 listeners and clusters only.
 // Everything in the proxy that needs a value from node:http2 (not only its types) goes through
 // here, so the module loads with the first HTTP/2 connection, in or out.
-// `src/proxy/app/lazy-modules.test.ts` checks that an HTTP/1-only proxy never loads it.
+// `test/e2e/proxy-memory-modules.test.ts` checks that an HTTP/1-only proxy never loads it.
 import { createRequire } from 'node:module';
 
 type NodeHttp2 = typeof import('node:http2');
