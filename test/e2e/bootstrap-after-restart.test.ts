@@ -4,38 +4,18 @@
 // afterwards from the token file beside it, as the supervisor of `maille run` restarts a sidecar.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { packageInfo } from '../../src/cli/package-info.js';
 import { startControlPlane, type ControlPlane } from '../../src/control-plane/control-plane.js';
 import { MemoryRegistry } from '../../src/control-plane/registry/index.js';
 import { startUpstream } from '../support/upstream.js';
 import { freePort, outboundGetter, sidecar, type Sidecar } from '../support/mesh.js';
+import { spawnSidecar } from '../support/sidecar-process.js';
 
-const ROOT = packageInfo().root;
-const BIN = join(ROOT, 'bin/maille.js');
 const SVID_TTL_MS = 4_000;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** `maille proxy --control-plane` reading its token from `tokenFile`, as `maille run` starts it. */
-async function spawnSidecar(dir: string, cpPort: number, bundleFile: string, s: Sidecar, tokenFile: string): Promise<ChildProcess> {
-  const nodeFile = join(dir, `${s.node.id}.json`);
-  writeFileSync(nodeFile, JSON.stringify(s.node));
-  const child = spawn(
-    process.execPath,
-    [BIN, 'proxy', '--control-plane', `127.0.0.1:${cpPort}`, '--bootstrap-token-file', tokenFile, '--trust-bundle', bundleFile, '--trust-domain', 'cluster.local', '--node', nodeFile, '--admin-port', '0', '--log-level', 'warn'],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const ready = new Promise<void>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (l) => l.startsWith('admin ') && resolve());
-    child.once('exit', (code) => reject(new Error(`${s.node.id} sidecar exited ${code}`)));
-  });
-  await Promise.race([ready, sleep(20_000).then(() => Promise.reject(new Error(`${s.node.id} sidecar did not start`)))]);
-  return child;
-}
 
 test('sidecars get certificates from a restarted control plane with the tokens they were given before', async () => {
   const app = await startUpstream('reviews');

@@ -8,12 +8,11 @@
 // rotation with new handshakes, not only with connections made before it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
-import { createInterface } from 'node:readline';
 import { parseResources } from '../../src/api/load.js';
 import { loadOrCreateRoot } from '../../src/control-plane/ca/root.js';
 import { createWorkloadKeyAndCsr } from '../../src/control-plane/ca/csr.js';
@@ -23,7 +22,8 @@ import { TrustBundle } from '../../src/control-plane/ca/trust-bundle.js';
 import { startControlPlane, type ControlPlane } from '../../src/control-plane/control-plane.js';
 import { MemoryRegistry } from '../../src/control-plane/registry/index.js';
 import { startUpstream } from '../support/upstream.js';
-import { freePort, loadLoops, outboundGetter, sidecar, type Sidecar } from '../support/mesh.js';
+import { freePort, loadLoops, outboundGetter, sidecar } from '../support/mesh.js';
+import { spawnSidecarWithToken } from '../support/sidecar-process.js';
 
 const ROOT = join(import.meta.dirname, '../../..');
 const BIN = join(ROOT, 'bin/maille.js');
@@ -59,25 +59,6 @@ function maille(...args: string[]): Promise<Cli> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A `maille proxy --control-plane` process, with the files the launcher would write. */
-async function spawnSidecar(dir: string, cpPort: number, bundleFile: string, s: Sidecar, token: string): Promise<ChildProcess> {
-  const tokenFile = join(dir, `${s.node.id}.token`);
-  const nodeFile = join(dir, `${s.node.id}.json`);
-  writeFileSync(tokenFile, token, { mode: 0o600 });
-  writeFileSync(nodeFile, JSON.stringify(s.node));
-  const child = spawn(
-    process.execPath,
-    [BIN, 'proxy', '--control-plane', `127.0.0.1:${cpPort}`, '--bootstrap-token-file', tokenFile, '--trust-bundle', bundleFile, '--trust-domain', 'cluster.local', '--node', nodeFile, '--admin-port', '0', '--log-level', 'warn'],
-    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const ready = new Promise<void>((resolve, reject) => {
-    createInterface({ input: child.stdout! }).on('line', (l) => l.startsWith('admin ') && resolve());
-    child.once('exit', (code) => reject(new Error(`${s.node.id} sidecar exited ${code}`)));
-  });
-  await Promise.race([ready, sleep(20_000).then(() => Promise.reject(new Error(`${s.node.id} sidecar did not start`)))]);
-  return child;
-}
 
 /** A client certificate for `sa`, signed by whatever root is active in the state directory now. */
 async function certificateFromCurrentRoot(stateDir: string, sa: string): Promise<{ cert: string; key: string; root: string }> {
@@ -167,7 +148,7 @@ test('root rotation under load: no request lost, both roots during the overlap (
   const events: string[] = [];
   const mark = (what: string): number => events.push(`${new Date().toISOString()} ${what}`);
   try {
-    for (const s of [server, client]) children.push(await spawnSidecar(dir, cpPort, bundleFile, s, cp.expect(s.expected, s.node.id)));
+    for (const s of [server, client]) children.push(await spawnSidecarWithToken(dir, cpPort, bundleFile, s, cp.expect(s.expected, s.node.id)));
     const ready = Date.now() + 20_000;
     while ((await get()) !== 200 && Date.now() < ready) await sleep(100);
 
