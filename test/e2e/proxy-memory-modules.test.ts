@@ -1,6 +1,7 @@
 // Guards the memory work in docs/performance.md ("Memory"): a file-mode proxy with HTTP/1
 // listeners and clusters only, serving traffic and its admin API, never loads node:http,
-// node:http2 (lazy, transport/http2/node-http2.ts), TypeBox or yaml. Each of them costs the
+// node:http2 (lazy, transport/http2/node-http2.ts), node:tls (lazy, transport/node-tls.ts),
+// TypeBox or yaml. Each of them costs the
 // process resident memory for the rest of its life. The real binary (`node bin/maille.js proxy`),
 // a real upstream, real requests; the child lists what it loaded when it exits.
 import { test } from 'node:test';
@@ -48,7 +49,7 @@ function get(port: number, path: string, host = 'app.local'): Promise<{ status: 
   });
 }
 
-test('an HTTP/1-only file-mode proxy never loads node:http, node:http2, TypeBox or yaml', { timeout: 60_000 }, async () => {
+test('an HTTP/1-only file-mode proxy never loads node:http, node:http2, node:tls, TypeBox or yaml', { timeout: 60_000 }, async () => {
   const upstream: Server = createServer((_req, res) => res.end('hello from upstream\n'));
   await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve));
   const upstreamPort = (upstream.address() as AddressInfo).port;
@@ -99,7 +100,7 @@ test('an HTTP/1-only file-mode proxy never loads node:http, node:http2, TypeBox 
   // The lists are real: the modules the proxy needs are in them.
   assert.ok(builtins.has('net'), `builtins listed: ${[...builtins].join(' ')}`);
   assert.ok(files.some((f) => f.includes('/proxy/app/listener-runtime.js')), 'proxy modules listed');
-  for (const name of ['http', 'http2', '_http_server', '_http_common', 'https']) {
+  for (const name of ['http', 'http2', '_http_server', '_http_common', 'https', 'tls', '_tls_wrap', '_tls_common']) {
     assert.ok(!builtins.has(name), `node:${name} was loaded; builtins: ${[...builtins].join(' ')}`);
   }
   for (const pkg of ['@sinclair/typebox', '/node_modules/yaml/']) {

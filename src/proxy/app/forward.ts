@@ -61,7 +61,7 @@ export class Forwarding {
   start(): void {
     this.cluster.depositRequest();
     if (this.route.timeoutMs > 0) {
-      this.routeTimer = setTimeout(this.onRouteTimeout, this.route.timeoutMs);
+      this.routeTimer = setTimeout(routeTimeout, this.route.timeoutMs, this);
     }
     this.attempt();
   }
@@ -96,7 +96,7 @@ export class Forwarding {
     this.currentEp = ep;
     ep.active++;
     const perTry = this.route.retry?.perTryTimeoutMs ?? 0;
-    if (perTry > 0) this.tryTimer = setTimeout(this.onTryTimeout, perTry);
+    if (perTry > 0) this.tryTimer = setTimeout(tryTimeout, perTry, this);
     // A try can end synchronously (pending queue full): keep its control only if still current.
     const control = sendTry(c, ep, this.out, this.body?.forTry(), this.tryHandler(ep));
     if (this.currentEp === ep && !this.finished) this.current = control;
@@ -154,14 +154,13 @@ export class Forwarding {
     const ok = this.res.body.data(chunk);
     if (!ok) {
       this.current?.pause();
-      this.res.body.onDrain(this.resumeTry);
+      this.res.body.onDrain((this.resumeTry ??= () => this.current?.resume()));
     }
     return true; // pausing is done above, through the control
   }
 
-  private readonly resumeTry = (): void => {
-    this.current?.resume();
-  };
+  /** Made on the first backpressure only: most requests never need it. */
+  private resumeTry: (() => void) | undefined;
 
   onEnd(trailers: HeaderList | undefined): void {
     this.res.body.end(trailers);
@@ -256,7 +255,8 @@ export class Forwarding {
     }, wait);
   }
 
-  private onTryTimeout = (): void => {
+  /** The per-try timer fired (through `tryTimeout`). */
+  onTryTimeout(): void {
     this.tryTimer = undefined;
     if (this.finished) return;
     const ms = this.route.retry?.perTryTimeoutMs ?? 0;
@@ -267,9 +267,10 @@ export class Forwarding {
     const err = new ProxyError('MAILLE_ERR_UPSTREAM_TIMEOUT', 504, `no response from cluster ${this.cluster.name} within the per-try timeout of ${ms} ms (route ${this.route.name})`);
     if (this.shouldRetry(outcome)) return this.retry(err);
     this.fail(err);
-  };
+  }
 
-  private onRouteTimeout = (): void => {
+  /** The route timer fired (through `routeTimeout`). */
+  onRouteTimeout(): void {
     this.routeTimer = undefined;
     if (this.finished) return;
     this.current?.abandon();
@@ -278,7 +279,7 @@ export class Forwarding {
     this.fail(
       new ProxyError('MAILLE_ERR_UPSTREAM_TIMEOUT', 504, `no response from cluster ${this.cluster.name} within the route timeout of ${this.route.timeoutMs} ms (route ${this.route.name}, ${this.tries} tries)`),
     );
-  };
+  }
 
   /** Releases what the current try holds. */
   private endTry(): void {
@@ -326,6 +327,16 @@ export class Forwarding {
     }
     this.metrics.request(status, Date.now() - this.started);
   }
+}
+
+// Timer callbacks as plain functions taking the Forwarding (setTimeout's extra argument): no
+// closure per request for timers that most requests never arm.
+function routeTimeout(fwd: Forwarding): void {
+  fwd.onRouteTimeout();
+}
+
+function tryTimeout(fwd: Forwarding): void {
+  fwd.onTryTimeout();
 }
 
 function grpcStatusOf(headers: HeaderList): number | undefined {

@@ -2,7 +2,8 @@
 // protocol (declared or sniffed) and hands it to the HTTP/1, HTTP/2 or TCP stack.
 import { createServer, Socket, type Server } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { TLSSocket, type TLSSocketOptions } from 'node:tls';
+import type { TLSSocket, TLSSocketOptions } from 'node:tls';
+import { nodeTls } from '../transport/node-tls.js';
 import { verifyPeerIdentity } from '../../control-plane/ca/spiffe.js';
 import type { MeshIdentity } from '../transport/mesh-identity.js';
 import { replayingStream } from '../transport/replaying-stream.js';
@@ -209,7 +210,7 @@ export class ListenerRuntime {
    * header timeout (slow-handshake abuse).
    */
   private terminateTls(transport: Duplex, info: ConnectionInfo, options: TLSSocketOptions, checkPeer: ((socket: TLSSocket) => string | undefined) | undefined, raw?: Socket): void {
-    const socket = new TLSSocket(transport, { ...options, isServer: true });
+    const socket = new (nodeTls().TLSSocket)(transport, { ...options, isServer: true });
     socket.on('error', () => socket.destroy());
     const timer = setTimeout(() => socket.destroy(), this.limits.headerTimeoutMs || LISTENER_DEFAULTS.headerTimeoutMs);
     socket.once('close', () => {

@@ -3,7 +3,8 @@
 // `tls` (mesh mTLS to a meshed destination, as a gateway passing TLS through to a service
 // needs) the bytes travel inside a TLS connection the other sidecar terminates.
 import { connect, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import type { ConnectionOptions } from 'node:tls';
+import { nodeTls } from '../transport/node-tls.js';
 import type { UpstreamCluster } from './upstream-cluster.js';
 import { createLogger } from '../telemetry/log.js';
 
@@ -18,7 +19,7 @@ export function proxyTcp(down: Socket, initial: Buffer | undefined, cluster: Ups
   }
   ep.active++;
   const target = { host: ep.endpoint.address, port: ep.endpoint.port };
-  const up = tls ? tlsConnect({ ...tls, ...target }) : connect(target);
+  const up = tls ? nodeTls().connect({ ...tls, ...target }) : connect(target);
   up.setNoDelay(true);
   const timer = setTimeout(() => up.destroy(new Error('connect timeout')), connectTimeoutMs);
   let connected = false;

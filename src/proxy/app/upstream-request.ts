@@ -38,20 +38,22 @@ export function prepareHeaders(req: DownstreamRequest): HeaderList {
     }
     kept++;
   }
-  names.length = kept;
-  values.length = kept;
-  // Names are lower-case already: pushed directly, not through add().
+  // The proxy's fields go in at `kept` onwards, and the length is set once at the end: setting it
+  // to `kept` first would drop the backing store when every field was stripped (often: only Host
+  // came), and each push would then allocate a new one. Names are lower-case already.
   if (!hasId) {
-    names.push('x-request-id');
-    values.push(nextRequestId());
+    names[kept] = 'x-request-id';
+    values[kept++] = nextRequestId();
   }
   // The caller's verified mesh identity, for the app (as Istio's XFCC); never trust one sent to us.
   if (req.conn.peerIdentity !== undefined) {
-    names.push('x-forwarded-client-cert');
-    values.push('URI=' + req.conn.peerIdentity);
+    names[kept] = 'x-forwarded-client-cert';
+    values[kept++] = 'URI=' + req.conn.peerIdentity;
   }
-  names.push('x-forwarded-proto');
-  values.push(req.scheme);
+  names[kept] = 'x-forwarded-proto';
+  values[kept++] = req.scheme;
+  names.length = kept;
+  values.length = kept;
   return h;
 }
 

@@ -4,7 +4,8 @@
 // The certificate comes from the control plane (renewed at half-life) or from files in
 // standalone mode; `update` swaps in a new one. Connections already open keep the certificate
 // they were made with; new ones use the new contexts.
-import { createSecureContext, type ConnectionOptions, type PeerCertificate, type SecureContext } from 'node:tls';
+import type { ConnectionOptions, PeerCertificate, SecureContext } from 'node:tls';
+import { nodeTls } from './node-tls.js';
 import { verifyPeerIdentity } from '../../control-plane/ca/spiffe.js';
 import type { ClusterMtls } from '../../model/snapshot.js';
 
@@ -36,7 +37,7 @@ export class MeshIdentity {
   }
 
   update(cert: WorkloadCertificate): void {
-    this.context = createSecureContext({
+    this.context = nodeTls().createSecureContext({
       cert: cert.certificateChainPem,
       key: cert.privateKeyPem,
       ca: cert.trustBundlePem,

@@ -4,7 +4,8 @@
 // certificates they require (Istio's MUTUAL), and the table of server names passed through
 // untouched (Istio's PASSTHROUGH).
 import { readFileSync } from 'node:fs';
-import { createSecureContext, type SecureContext, type TLSSocket, type TLSSocketOptions } from 'node:tls';
+import type { SecureContext, TLSSocket, TLSSocketOptions } from 'node:tls';
+import { nodeTls } from './node-tls.js';
 import type { Listener, ListenerClientAuth, ListenerSniCertificate, TcpDestination } from '../../model/snapshot.js';
 import { clientCertificateProblem } from './client-auth.js';
 import { passthroughTable } from './passthrough-table.js';
@@ -47,7 +48,7 @@ function served(c: CertificateSource, minVersion: 'TLSv1.2' | 'TLSv1.3', listene
   // The CA bundle replaces the public roots: only clients it signed are trusted.
   const ca = auth ? pem(auth.caCertificatesPem, auth.caCertificatesFile, `${at}clientAuth.caCertificatesFile`, listener) : undefined;
   try {
-    return { context: createSecureContext({ cert, key, minVersion, ...(ca !== undefined ? { ca } : {}) }), clientAuth: auth };
+    return { context: nodeTls().createSecureContext({ cert, key, minVersion, ...(ca !== undefined ? { ca } : {}) }), clientAuth: auth };
   } catch (err) {
     throw new Error(`listener ${listener}: tls${at ? `.${at.slice(0, -1)}` : ''}: certificate, key or CA unusable: ${(err as Error).message}`);
   }

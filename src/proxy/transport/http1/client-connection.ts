@@ -11,7 +11,7 @@ import { HeadParseError, parseResponseHead, type ResponseHead } from './head-par
 import { beginHandover, endHandover, readPortOf, type ReadPort } from './read-port.js';
 import { SocketWriter } from './direct-write.js';
 import { findHeadEnd, latin1At } from './bytes.js';
-import { putRequestHead, requestHeadSize, retireScratch, scratchBuffer, type RequestHeadParts } from './serialize.js';
+import { headView, putRequestHead, requestHeadSize, retireScratch, scratchBuffer, type RequestHeadParts } from './serialize.js';
 
 export interface UpstreamResponseHandler {
   /** A 1xx interim response other than 101 (e.g. 100 Continue). */
@@ -58,6 +58,8 @@ export class Http1ClientConnection {
   private readonly writer: SocketWriter;
   /** Sweeps of the pool's idle sweep since this connection went idle. */
   idleTicks = 0;
+  /** The pool's answer when it hands this connection out: one object per connection, not per request. */
+  readonly acquired: { readonly ok: true; readonly conn: Http1ClientConnection } = { ok: true, conn: this };
 
   constructor(
     readonly socket: Socket,
@@ -100,7 +102,7 @@ export class Http1ClientConnection {
     this.requestBody = body;
     const buf = scratchBuffer(requestHeadSize(head, length, extra));
     const end = putRequestHead(buf, 0, head, length, extra);
-    this.writer.write(buf.subarray(0, end));
+    this.writer.write(headView(buf, end));
     if (!this.writer.flushed) retireScratch(buf);
     if (body) body.pipe(this.bodySink(bodyEncode));
   }

@@ -54,22 +54,57 @@ const KNOWN_NAMES = [
   'x-forwarded-proto', 'x-forwarded-client-cert', 'traceparent', 'tracestate', 'grpc-status', 'grpc-message',
   'grpc-encoding', 'grpc-accept-encoding', 'grpc-timeout',
 ];
-const KNOWN_BY_LENGTH: string[][] = [];
-for (const n of KNOWN_NAMES) (KNOWN_BY_LENGTH[n.length] ??= []).push(n);
+/** Indexes into KNOWN_NAMES, by name length. */
+const KNOWN_BY_LENGTH: number[][] = [];
+KNOWN_NAMES.forEach((n, i) => (KNOWN_BY_LENGTH[n.length] ??= []).push(i));
 
-/** The shared lower-case string for text[pos, pos+len) if it is a known name, else undefined. */
-function knownName(text: string, pos: number, len: number): string | undefined {
+/** The index in KNOWN_NAMES of text[pos, pos+len) (any case), or -1. */
+function knownIndex(text: string, pos: number, len: number): number {
   const candidates = KNOWN_BY_LENGTH[len];
-  if (candidates === undefined) return undefined;
-  next: for (const k of candidates) {
+  if (candidates === undefined) return -1;
+  next: for (const idx of candidates) {
+    const k = KNOWN_NAMES[idx];
     for (let i = 0; i < len; i++) {
       let c = text.charCodeAt(pos + i);
       if (c >= 65 && c <= 90) c |= 32; // ASCII upper → lower
       if (c !== k.charCodeAt(i)) continue next;
     }
-    return k;
+    return idx;
   }
-  return undefined;
+  return -1;
+}
+
+// The last value seen for fields whose value rarely changes between messages (a server's
+// Server, Date — once a second —, Content-Type and Connection; a client's Host, User-Agent,
+// Accept). A value equal to it is shared, not sliced again: one string less per field, and a
+// string whose hash is already computed for the lookups that follow (connection tokens).
+// Only values of heads ≤ 1 KB are kept, so a remembered value (a slice) holds on to at most
+// 1 KB of the head it came from, per field name. Never for credentials or cookies.
+const STABLE_VALUE_NAMES = new Set([
+  'host', 'user-agent', 'accept', 'accept-encoding', 'accept-language', 'accept-ranges', 'cache-control',
+  'connection', 'content-encoding', 'content-type', 'date', 'keep-alive', 'server', 'te', 'vary', 'via',
+  'x-forwarded-proto', 'grpc-encoding', 'grpc-accept-encoding',
+]);
+const STABLE = KNOWN_NAMES.map((n) => STABLE_VALUE_NAMES.has(n));
+const lastValue: (string | undefined)[] = KNOWN_NAMES.map(() => undefined);
+/** Heads longer than this do not update the remembered values. */
+const STABLE_HEAD_LIMIT = 1024;
+const STABLE_VALUE_LIMIT = 64;
+
+/**
+ * The value text[vs, ve) of field `name` (KNOWN_NAMES[idx] when idx ≠ -1), checked; shared with
+ * the last value of that field when they are equal (remembered values were checked already).
+ */
+function valueOf(text: string, vs: number, ve: number, idx: number, name: string): string {
+  const stable = idx !== -1 && STABLE[idx];
+  if (stable) {
+    const last = lastValue[idx];
+    if (last !== undefined && last.length === ve - vs && text.startsWith(last, vs)) return last;
+  }
+  const value = text.slice(vs, ve);
+  if (hasBadValueChar(value)) throw new HeadParseError(`invalid character in header ${name}`, 400);
+  if (stable && value.length <= STABLE_VALUE_LIMIT && text.length <= STABLE_HEAD_LIMIT) lastValue[idx] = value;
+  return value;
 }
 
 /** Characters a field value may not contain: CR, LF, NUL. */
@@ -83,11 +118,18 @@ function hasBadValueChar(v: string): boolean {
 
 /**
  * `text` is the head without its final CRLFCRLF, decoded as latin1 (bytes map 1:1 to chars).
- * Fills `headers` and returns the index just after the start line.
+ * Parses the fields from `from` (just after the start line) into a new HeaderList.
  */
-function parseFields(text: string, from: number, maxCount: number, headers: HeaderList): void {
+function parseFields(text: string, from: number, maxCount: number, spare: number): HeaderList {
   let pos = from;
   const len = text.length;
+  // Arrays sized for the fields (plus `spare` that the proxy adds later) up front: pushing onto
+  // empty arrays would allocate 16-slot backing stores, four per request, then more to grow.
+  const count = lineCount(text, from);
+  if (count > maxCount) throw new HeadParseError(`more than ${maxCount} header fields`, 431);
+  const names: string[] = new Array<string>(count + spare);
+  const values: string[] = new Array<string>(count + spare);
+  let n = 0;
   while (pos < len) {
     let eol = text.indexOf('\r\n', pos);
     if (eol === -1) eol = len;
@@ -96,8 +138,11 @@ function parseFields(text: string, from: number, maxCount: number, headers: Head
     if (first === 32 || first === 9) throw new HeadParseError('obsolete header line folding is not allowed', 400);
     const colon = text.indexOf(':', pos);
     if (colon === -1 || colon > eol) throw new HeadParseError('header line without a colon', 400);
-    let name = knownName(text, pos, colon - pos);
-    if (name === undefined) {
+    const idx = knownIndex(text, pos, colon - pos);
+    let name: string;
+    if (idx !== -1) {
+      name = KNOWN_NAMES[idx];
+    } else {
       const raw = text.slice(pos, colon);
       if (!isToken(raw)) throw new HeadParseError(`invalid header name "${raw.slice(0, 40)}"`, 400);
       name = raw.toLowerCase();
@@ -107,13 +152,29 @@ function parseFields(text: string, from: number, maxCount: number, headers: Head
     let ve = eol;
     while (vs < ve && (text.charCodeAt(vs) === 32 || text.charCodeAt(vs) === 9)) vs++;
     while (ve > vs && (text.charCodeAt(ve - 1) === 32 || text.charCodeAt(ve - 1) === 9)) ve--;
-    const value = text.slice(vs, ve);
-    if (hasBadValueChar(value)) throw new HeadParseError(`invalid character in header ${name}`, 400);
-    if (headers.names.length >= maxCount) throw new HeadParseError(`more than ${maxCount} header fields`, 431);
-    headers.names.push(name);
-    headers.values.push(value);
+    const value = valueOf(text, vs, ve, idx, name);
+    names[n] = name;
+    values[n] = value;
+    n++;
     pos = eol + 2;
   }
+  // Shrinking keeps the backing store (V8 trims only when more than half is unused): the spare
+  // slots take the proxy's own fields without a reallocation.
+  names.length = n;
+  values.length = n;
+  return new HeaderList(names, values);
+}
+
+/** Number of lines in text[from..] (CRLF-separated; the last one has no CRLF). */
+function lineCount(text: string, from: number): number {
+  if (from >= text.length) return 0;
+  let count = 1;
+  let i = text.indexOf('\r\n', from);
+  while (i !== -1) {
+    count++;
+    i = text.indexOf('\r\n', i + 2);
+  }
+  return count;
 }
 
 /** The version at text[from, to) without slicing in the common case. */
@@ -125,6 +186,9 @@ function parseVersionAt(text: string, from: number, to: number): number {
   }
   return parseVersion(text.slice(from, to));
 }
+
+/** Fields the proxy adds to a forwarded request (x-request-id, x-forwarded-proto, XFCC). */
+const REQUEST_SPARE = 3;
 
 const COMMON_METHODS = ['GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'PATCH', 'OPTIONS'];
 
@@ -142,9 +206,11 @@ function parseVersion(v: string): number {
 }
 
 export function parseRequestHead(text: string, maxHeaderCount: number): RequestHead {
-  if (text.indexOf('\n') !== -1 && text.indexOf('\r\n') === -1) throw new HeadParseError('bare LF line ends', 400);
   let eol = text.indexOf('\r\n');
-  if (eol === -1) eol = text.length;
+  if (eol === -1) {
+    if (text.indexOf('\n') !== -1) throw new HeadParseError('bare LF line ends', 400);
+    eol = text.length;
+  }
   const sp1 = text.indexOf(' ');
   const sp2 = text.lastIndexOf(' ', eol - 1);
   if (sp1 <= 0 || sp1 >= eol || sp2 === sp1) throw new HeadParseError('malformed request line', 400);
@@ -153,8 +219,7 @@ export function parseRequestHead(text: string, maxHeaderCount: number): RequestH
   if (!isToken(method)) throw new HeadParseError('malformed method', 400);
   if (target.length === 0 || target.indexOf(' ') !== -1) throw new HeadParseError('malformed request target', 400);
   const minor = parseVersionAt(text, sp2 + 1, eol);
-  const headers = new HeaderList();
-  parseFields(text, eol + 2, maxHeaderCount, headers);
+  const headers = parseFields(text, eol + 2, maxHeaderCount, REQUEST_SPARE);
   return { method, target, minor, headers };
 }
 
@@ -177,7 +242,6 @@ export function parseResponseHead(text: string, maxHeaderCount: number): Respons
   const minor = parseVersionAt(text, 0, 8);
   const status = statusAt(text, 9);
   if (status < 100 || status > 599) throw new HeadParseError('malformed status code', 502);
-  const headers = new HeaderList();
-  parseFields(text, eol + 2, maxHeaderCount, headers);
+  const headers = parseFields(text, eol + 2, maxHeaderCount, 0);
   return { status, reason: text.slice(13, eol), minor, headers };
 }

@@ -30,7 +30,29 @@ export function scratchBuffer(size: number): Buffer {
 
 /** `buf` is still referenced by a write (queued, or held by the Writable): stop reusing it. */
 export function retireScratch(buf: Buffer): void {
-  if (buf === scratch) scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
+  if (buf === scratch) {
+    scratch = Buffer.allocUnsafeSlow(SCRATCH_SIZE);
+    views.fill(undefined);
+  }
+}
+
+// Views scratch[0, n) for the last few lengths n. Heads (and small responses) repeat their
+// lengths, and a subarray is a new typed-array object (~100 bytes) per write otherwise.
+const VIEW_SLOTS = 4;
+const views: (Buffer | undefined)[] = new Array<Buffer | undefined>(VIEW_SLOTS).fill(undefined);
+let nextSlot = 0;
+
+/** buf[0, end): a cached view when `buf` is the scratch buffer. */
+export function headView(buf: Buffer, end: number): Buffer {
+  if (buf !== scratch) return buf.subarray(0, end);
+  for (let i = 0; i < VIEW_SLOTS; i++) {
+    const v = views[i];
+    if (v !== undefined && v.length === end) return v;
+  }
+  const v = buf.subarray(0, end);
+  views[nextSlot] = v;
+  nextSlot = (nextSlot + 1) % VIEW_SLOTS;
+  return v;
 }
 
 function put(buf: Buffer, at: number, s: string): number {

@@ -18,7 +18,7 @@ import type { ConnectionInfo } from '../connection-info.js';
 import { ChunkedDecoder, CRLF, LAST_CHUNK } from './chunked.js';
 import { connectionTokens, requestFraming, wantsKeepAlive, type Framing } from './framing.js';
 import { HeadParseError, parseRequestHead, type RequestHead } from './head-parser.js';
-import { putResponseHead, responseHeadSize, retireScratch, scratchBuffer, serializeHeaders, statusText } from './serialize.js';
+import { headView, putResponseHead, responseHeadSize, retireScratch, scratchBuffer, serializeHeaders, statusText } from './serialize.js';
 import { idleSweeper, type IdleSweeper } from './idle-sweeper.js';
 import { readPortOf, releaseChunk, spliceInto, type ReadPort } from './read-port.js';
 import { SocketWriter } from './direct-write.js';
@@ -448,7 +448,7 @@ export class ServerExchange implements DownstreamResponse, BodySink {
     this.resHeaders = undefined;
     const buf = scratchBuffer(responseHeadSize(this.resStatus, headers, this.resLength, this.resExtra));
     const end = putResponseHead(buf, 0, this.resStatus, headers, this.resLength, this.resExtra);
-    this.writer.write(buf.subarray(0, end));
+    this.writer.write(headView(buf, end));
     if (!this.writer.flushed) retireScratch(buf);
   }
 
@@ -472,7 +472,7 @@ export class ServerExchange implements DownstreamResponse, BodySink {
     const headEnd = putResponseHead(buf, 0, this.resStatus, headers, this.resLength, this.resExtra);
     chunk.copy(buf, headEnd);
     releaseChunk(); // copied
-    const ok = w.write(buf.subarray(0, headEnd + chunk.length));
+    const ok = w.write(headView(buf, headEnd + chunk.length));
     if (!w.flushed) retireScratch(buf);
     return ok;
   }

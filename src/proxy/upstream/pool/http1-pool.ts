@@ -4,7 +4,8 @@
 // the idle timeout). The cluster-wide connection count is a circuit breaker: at the limit a
 // request waits in a bounded queue, and past the queue's bound it is refused at once.
 import { connect, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import type { ConnectionOptions } from 'node:tls';
+import { nodeTls } from '../../transport/node-tls.js';
 import { Http1ClientConnection } from '../../transport/http1/client-connection.js';
 import { bindReadPort, newReadPort, onreadOptions, UPSTREAM_BUFFER } from '../../transport/http1/read-port.js';
 
@@ -31,7 +32,7 @@ export interface PoolTarget {
 }
 
 export type AcquireResult =
-  | { ok: true; conn: Http1ClientConnection }
+  | { readonly ok: true; readonly conn: Http1ClientConnection }
   | { ok: false; reason: 'connect-failure'; message: string }
   | { ok: false; reason: 'pending-overflow'; message: string };
 
@@ -72,7 +73,7 @@ export class Http1Pool {
     const list = this.idle.get(target.key);
     while (list && list.length > 0) {
       const conn = list.pop()!;
-      if (!conn.closed) return cb({ ok: true, conn });
+      if (!conn.closed) return cb(conn.acquired);
     }
     if (this.open < this.settings.maxConnections) return this.connect(target, cb);
     if (this.waiters.length >= this.settings.maxPendingRequests) {
@@ -103,7 +104,7 @@ export class Http1Pool {
     const wi = this.waiters.findIndex((w) => w.target.key === key);
     if (wi !== -1) {
       const w = this.waiters.splice(wi, 1)[0];
-      return w.cb({ ok: true, conn });
+      return w.cb(conn.acquired);
     }
     if (this.waiters.length > 0) {
       // Someone waits for another endpoint: trade this connection for one to theirs.
@@ -123,7 +124,7 @@ export class Http1Pool {
     const tls = this.settings.tls?.();
     let socket: Socket;
     if (tls) {
-      socket = tlsConnect({ ...tls, host: target.endpoint.address, port: target.endpoint.port });
+      socket = nodeTls().connect({ ...tls, host: target.endpoint.address, port: target.endpoint.port });
     } else {
       // Plaintext: read in `onread` mode (see read-port.ts); TLS sockets cannot.
       const port = newReadPort(UPSTREAM_BUFFER);
@@ -141,7 +142,7 @@ export class Http1Pool {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      cb({ ok: true, conn: new Http1ClientConnection(socket, target.key) });
+      cb(new Http1ClientConnection(socket, target.key).acquired);
     });
     socket.once('error', (err: NodeJS.ErrnoException) => {
       if (settled) return;

@@ -7,7 +7,8 @@
 // limit, a request joins the least busy session of its endpoint and nghttp2 queues the stream
 // until one ends, so there is no separate pending queue.
 import { connect as netConnect } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import type { ConnectionOptions } from 'node:tls';
+import { nodeTls } from '../../transport/node-tls.js';
 import type { ClientHttp2Session, ClientSessionOptions } from 'node:http2';
 import type { BodySource } from '../../http/exchange.js';
 import type { TryControl, TryHandler } from '../../app/upstream-send.js';
@@ -162,7 +163,7 @@ export class Http2Pool {
       // Our own socket, to turn Nagle off: small HEADERS frames must not wait for an ACK.
       createConnection: () =>
         tls
-          ? tlsConnect({ ...tls, socket: netConnect({ host: address, port, noDelay: true }), ALPNProtocols: ['h2'] })
+          ? nodeTls().connect({ ...tls, socket: netConnect({ host: address, port, noDelay: true }), ALPNProtocols: ['h2'] })
           : netConnect({ host: address, port, noDelay: true }),
     });
     s.session = session;
