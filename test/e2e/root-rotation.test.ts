@@ -209,9 +209,9 @@ test('root rotation under load: no request lost, both roots during the overlap (
     assert.equal(newCert.root, newRoot);
     assert.equal(await mtlsGet(server.ports.inbound, oldCert, bothRoots), '200');
     assert.equal(await mtlsGet(server.ports.inbound, newCert, bothRoots), '200');
-    // Each sidecar has acknowledged both roots and renews onto the new one (8 s certificates, long
-    // enough to outlive the control-plane restart below on a busy machine: the restarted control
-    // plane issues new bootstrap tokens, so an expired certificate could not be replaced).
+    // Each sidecar has acknowledged both roots and renews onto the new one (8 s certificates, so
+    // they renew during the test; bootstrap-after-restart.test.ts covers certificates that expire
+    // while the control plane is down).
     for (const node of [server.node.id, client.node.id]) {
       const secret = await eventually(async () => {
         const s = await secretOf(node, sd);

@@ -8,7 +8,7 @@
 // costs ~9 MB RSS and ~120 ms of startup per process (measured on this machine), node:http2 nothing.
 // (3) Our messages are JSON, so gRPC's protobuf tooling would not apply anyway.
 import http2, { type Http2SecureServer, type IncomingHttpHeaders, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { createLogger } from '../../proxy/telemetry/log.js';
 import { ChangeDebouncer } from './debounce.js';
 import { DiscoveryError } from './errors.js';
@@ -55,7 +55,17 @@ export async function startDiscoveryServer(opts: DiscoveryServerOptions): Promis
   };
   const signCtx = { auth, signer: opts.signer, log };
 
+  // Raw connections too: one still in its TLS handshake when close() runs has no session yet, and
+  // server.close() would wait for it (and for the session it then opens) forever.
+  const sockets = new Set<Socket>();
+  let closing = false;
+  server.on('connection', (socket: Socket) => {
+    if (closing) return void socket.destroy();
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+  });
   server.on('session', (session: ServerHttp2Session) => {
+    if (closing) return void session.destroy();
     sessions.add(session);
     session.on('close', () => sessions.delete(session));
     session.on('error', (err) => log.debug('session error', { error: err.message }));
@@ -110,9 +120,11 @@ export async function startDiscoveryServer(opts: DiscoveryServerOptions): Promis
         if (typeof unsubscribe === 'function') unsubscribe();
         debouncer.close();
         clearInterval(keepalive);
+        closing = true;
         server.close(() => resolve());
         // server.close() waits for open sessions; proxies must see the control plane go at once.
         for (const session of sessions) session.destroy();
+        for (const socket of sockets) socket.destroy();
       });
       return closed;
     },
