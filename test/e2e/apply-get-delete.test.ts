@@ -8,9 +8,11 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startExampleMesh, type ExampleMeshRun } from '../support/maille-run.js';
+import { packageInfo } from '../../src/cli/package-info.js';
 import { viaProxy } from '../support/client.js';
 
-const ROOT = join(import.meta.dirname, '../../..');
+// From the package root, so the test runs the same from src (tsx) and from dist.
+const ROOT = packageInfo().root;
 const BIN = join(ROOT, 'bin/maille.js');
 
 const ALL_V2 = `apiVersion: networking.istio.io/v1

@@ -10,12 +10,14 @@ import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import { connect } from 'node:tls';
 import { controlPlaneSpiffeId } from '../../src/control-plane/discovery/protocol.js';
+import { packageInfo } from '../../src/cli/package-info.js';
 import { createKeyAndCsr } from '../../src/proxy/config/control-plane-client/csr.js';
 import { closeSession, connectSession } from '../../src/proxy/config/control-plane-client/session.js';
 import { callSign } from '../../src/proxy/config/control-plane-client/sign-call.js';
 import { startExampleMesh, type ExampleMeshRun } from '../support/maille-run.js';
 
-const ROOT = join(import.meta.dirname, '../../..');
+// From the package root, so the test runs the same from src (tsx) and from dist.
+const ROOT = packageInfo().root;
 const BIN = join(ROOT, 'bin/maille.js');
 
 const REVIEWS_DISABLE = `apiVersion: security.istio.io/v1

@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { parseResources } from '../../src/api/load.js';
+import { packageInfo } from '../../src/cli/package-info.js';
 import { loadOrCreateRoot } from '../../src/control-plane/ca/root.js';
 import { createWorkloadKeyAndCsr } from '../../src/control-plane/ca/csr.js';
 import { signWorkloadCsr } from '../../src/control-plane/ca/issue.js';
@@ -25,7 +26,8 @@ import { startUpstream } from '../support/upstream.js';
 import { freePort, loadLoops, outboundGetter, sidecar } from '../support/mesh.js';
 import { spawnSidecarWithToken } from '../support/sidecar-process.js';
 
-const ROOT = join(import.meta.dirname, '../../..');
+// From the package root, so the test runs the same from src (tsx) and from dist.
+const ROOT = packageInfo().root;
 const BIN = join(ROOT, 'bin/maille.js');
 const SVID_TTL_MS = 8_000;
 const OVERLAP_S = 30;

@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { request } from 'node:http';
 import { createInterface } from 'node:readline';
 import { startUpstream } from '../support/upstream.js';
+import { packageInfo } from '../../src/cli/package-info.js';
 import { call, callMany } from '../support/client.js';
 import { proxyFor, snapshotWith, cluster } from '../support/proxy.js';
 
-const BIN = join(import.meta.dirname, '../../../bin/maille.js');
+const BIN = join(packageInfo().root, 'bin/maille.js');
 
 /** Starts `maille proxy` on a config file; resolves with its pid and ports once it listens. */
 async function startProxyProcess(config: unknown): Promise<{ pid: number; port: number; admin: number; stop(): Promise<number | null> }> {
