@@ -13,6 +13,7 @@ before(async () => {
     (req) => {
       seen.push(req);
       if (req.target === '/boom') throw new Error('no luck');
+      if (req.target === '/utf8') return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'naïve → ok\n' };
       return { status: 200, headers: { 'content-type': 'text/plain' }, body: `${req.method} ${req.target}\n` };
     },
     { ...ADMIN_HTTP_DEFAULTS, maxHeadBytes: 1024, maxHeaderCount: 5, headTimeoutMs: 300, maxBodyBytes: 100 },
@@ -108,4 +109,13 @@ test('curl gets an answer', async () => {
     execFile('curl', ['-sS', '--max-time', '5', `http://127.0.0.1:${port}/from-curl`], (err, stdout) => (err ? reject(err) : resolve(stdout)));
   });
   assert.equal(body, 'GET /from-curl\n');
+});
+
+test('a body beyond latin1 goes out as UTF-8, and content-length counts its bytes', async () => {
+  const out = Buffer.from(await exchange('GET /utf8 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'), 'latin1');
+  const headEnd = out.indexOf('\r\n\r\n');
+  const length = Number(/content-length: (\d+)/.exec(out.toString('latin1', 0, headEnd))?.[1]);
+  const body = out.subarray(headEnd + 4);
+  assert.equal(body.toString('utf8'), 'naïve → ok\n');
+  assert.equal(body.length, length);
 });

@@ -115,13 +115,15 @@ export function parseAdminHead(head: string, limits: AdminHttpLimits): ParsedHea
   return { req: { method, target, headers }, keepAlive, bodyBytes };
 }
 
-function replyBytes(reply: AdminReply, withBody: boolean, keepAlive: boolean): string {
+/** The reply on the wire: the head in latin1, the body in UTF-8 (content-length counts its bytes). */
+function replyBytes(reply: AdminReply, withBody: boolean, keepAlive: boolean): Buffer {
   let head = `HTTP/1.1 ${reply.status} ${STATUS_CODES[reply.status] ?? 'Unknown'}\r\n`;
   for (const [name, value] of Object.entries(reply.headers)) head += `${name}: ${value}\r\n`;
   head += `content-length: ${Buffer.byteLength(reply.body)}\r\n`;
   head += `date: ${httpDate(Date.now())}\r\n`;
   head += keepAlive ? 'connection: keep-alive\r\n\r\n' : 'connection: close\r\n\r\n';
-  return withBody ? head + reply.body : head;
+  const headBytes = Buffer.from(head, 'latin1');
+  return withBody ? Buffer.concat([headBytes, Buffer.from(reply.body, 'utf8')]) : headBytes;
 }
 
 /** One client connection: requests in order, one at a time (the handler is synchronous). */
@@ -193,7 +195,7 @@ class AdminConnection {
       } catch (err) {
         return this.fail(500, `${parsed.req.target} failed: ${err instanceof Error ? err.message : String(err)}`);
       }
-      this.socket.write(replyBytes(reply, parsed.req.method !== 'HEAD', parsed.keepAlive), 'latin1');
+      this.socket.write(replyBytes(reply, parsed.req.method !== 'HEAD', parsed.keepAlive));
       if (!parsed.keepAlive) return this.finish();
     }
   }
@@ -202,7 +204,7 @@ class AdminConnection {
   private fail(status: number, sentence: string): void {
     if (this.done) return;
     const reply = { status, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `admin: ${sentence}\n` };
-    this.socket.write(replyBytes(reply, true, false), 'latin1');
+    this.socket.write(replyBytes(reply, true, false));
     this.finish();
   }
 
