@@ -10,7 +10,8 @@
 // A pid alone could have been reused by an unrelated process since; each entry also records the
 // process's start time (Linux /proc/PID/stat), and only a process with the same pid *and* start
 // time is stopped. Where /proc is not there, nothing is recorded and nothing is stopped.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { replaceFileSync } from './replace-file.js';
 
 interface Entry {
   name: string;
@@ -58,10 +59,8 @@ export class ProcessLedger {
 
   private write(): void {
     // Replaced whole: a run that dies mid-write leaves the previous ledger, never half of one.
-    const tmp = `${this.file}.${process.pid}.tmp`;
     const ledger: Ledger = { launcher: this.launcher!, processes: [...this.entries.values()] };
-    writeFileSync(tmp, JSON.stringify(ledger), { mode: 0o600 });
-    renameSync(tmp, this.file);
+    replaceFileSync(this.file, JSON.stringify(ledger), 0o600);
   }
 }
 

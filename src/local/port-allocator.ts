@@ -7,7 +7,7 @@
 // Choosing below the ephemeral range, at random, and checking that it binds makes that race
 // unlikely: nothing takes those ports unless asked to by number.
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { tryListen } from './port-check.js';
 
 const LOWEST = 20_000;
 
@@ -25,7 +25,7 @@ export class PortAllocator {
     for (let attempt = 0; attempt < 200; attempt++) {
       const port = LOWEST + Math.floor(Math.random() * (this.highest - LOWEST + 1));
       if (this.given.has(port) || this.reserved.has(port)) continue;
-      if (await binds(port)) {
+      if ((await tryListen('127.0.0.1', port)) === undefined) {
         this.given.add(port);
         return port;
       }
@@ -42,12 +42,4 @@ function ephemeralRangeStart(): number {
   } catch {
     return 32768;
   }
-}
-
-function binds(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once('error', () => resolve(false));
-    s.listen(port, '127.0.0.1', () => s.close(() => resolve(true)));
-  });
 }

@@ -66,7 +66,7 @@ function overlaps(a: string, b: string): boolean {
 }
 
 /** undefined when (address, port) can be listened on now; else the error code. */
-function tryListen(address: string, port: number): Promise<string | undefined> {
+export function tryListen(address: string, port: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', (err: NodeJS.ErrnoException) => resolve(err.code ?? err.message));

@@ -3,7 +3,7 @@
 // outbound settings in its environment; every gateway of spec.gateways gets a proxy process
 // listening on the ports its Gateways declare. Every fixed port is checked before anything
 // starts; Ctrl-C stops everything.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Resource } from '../api/kinds.js';
@@ -19,8 +19,9 @@ import { meshCredentials } from './credentials.js';
 import { gatewayListeners, unselectedGateways, type GatewayListener, type PlanInput } from './gateway-listeners.js';
 import { gatewayNode, localGateways, type LocalGateway } from './gateways.js';
 import { PortAllocator } from './port-allocator.js';
+import { replaceFileSync } from './replace-file.js';
 import { describePortProblem, gatewayWantedPort, portProblems, type WantedPort } from './port-check.js';
-import { watchGatewayPorts, type GatewayPortWatch, type UnboundListener } from './gateway-port-watch.js';
+import { watchGatewayPorts, type GatewayPortWatch, type UnboundListener, type WatchedGateway } from './gateway-port-watch.js';
 import { ProcessLedger, stopLeftovers } from './leftovers.js';
 import { Supervisor } from './supervisor.js';
 import { alignColumns } from './tables.js';
@@ -108,10 +109,15 @@ export async function runMesh(opts: RunOptions): Promise<RunningMesh> {
     const launch: Launch = { cp, supervisor, runDir, bundleFile, trustDomain: opts.trustDomain, ports: new PortAllocator(reserved) };
     const workloads = await startWorkloads(mesh, launch);
     const gatewayPorts: GatewayPorts[] = [];
-    for (const [gw, listeners] of listenersOf) gatewayPorts.push({ ...(await startGateway(gw, launch)), listeners });
+    const watched: WatchedGateway[] = [];
+    for (const [gw, listeners] of listenersOf) {
+      const started = await startGateway(gw, launch);
+      gatewayPorts.push({ ...started, listeners });
+      watched.push({ gateway: gw, admin: started.admin });
+    }
     // A port taken after this start (a Gateway applied later): named in the log and in proxy-status.
     const portWatch = watchGatewayPorts({
-      gateways: gatewayPorts.map((g) => ({ gateway: gateways.find((gw) => gw.id === g.id)!, admin: g.admin })),
+      gateways: watched,
       describe: (gw, listener) => describeUnbound(gw, listener, { ...planInput, resources: cp.store.resources() }, meshFile),
       out: opts.out,
       report: (nodeId, lines) => cp.reportProblems(nodeId, lines),
@@ -165,9 +171,7 @@ function proxyArgs(l: Launch, id: string, token: string, node: NodeInfo, adminPo
   const dir = join(l.runDir, id);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   // Replaced whole (rename), never seen half-written by a proxy starting at that moment.
-  const tmp = join(dir, `.token.${process.pid}.tmp`);
-  writeFileSync(tmp, token, { mode: 0o600 });
-  renameSync(tmp, join(dir, 'token'));
+  replaceFileSync(join(dir, 'token'), token, 0o600);
   writeFileSync(join(dir, 'node.json'), JSON.stringify(node));
   return [BIN, 'proxy', '--control-plane', `127.0.0.1:${l.cp.port}`, '--bootstrap-token-file', join(dir, 'token'), '--trust-bundle', l.bundleFile, '--trust-domain', l.trustDomain, '--node', join(dir, 'node.json'), '--admin-port', String(adminPort), '--log-level', 'warn'];
 }

@@ -14,7 +14,7 @@ import { createInterface } from 'node:readline';
 import { packageInfo } from '../../src/cli/package-info.js';
 import { freePort } from '../support/mesh.js';
 import { rootPaths } from '../../src/control-plane/ca/root.js';
-import { makeCa, makeLeaf, makeSvid, type CertFiles } from '../support/openssl.js';
+import { makeCa, makeLeaf, makeSvid, servedCertificate, type CertFiles } from '../support/openssl.js';
 
 const ROOT = packageInfo().root;
 const BIN = join(ROOT, 'bin/maille.js');
@@ -164,10 +164,7 @@ spec:
     assert.equal(a.stdout, 'app-a');
     const b = await until('PASSTHROUGH to app-b', lines, () => https(passPort, 'b.example.com', appCa), (r) => r.code === 0);
     assert.equal(b.stdout, 'app-b');
-    const subject = (name: string) =>
-      new Promise<string>((resolve) =>
-        execFile('sh', ['-c', `echo | timeout 10 openssl s_client -connect 127.0.0.1:${passPort} -servername ${name} 2>/dev/null | openssl x509 -noout -subject -issuer; true`], (_e, out) => resolve(out.trim())),
-      );
+    const subject = (name: string) => servedCertificate(passPort, name, '-subject -issuer');
     assert.equal(await subject('a.example.com'), 'subject=CN = a.example.com\nissuer=O = app CA');
     assert.equal(await subject('b.example.com'), 'subject=CN = b.example.com\nissuer=O = app CA');
     // A name no route claims: closed before any certificate.

@@ -10,7 +10,7 @@ import { connect as tlsConnect, createServer as createTlsServer, type Server as 
 import { connect as netConnect, type AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { cluster, proxyFor, snapshotWith } from '../support/proxy.js';
-import { makeCa, makeLeaf as leaf, type CertFiles } from '../support/openssl.js';
+import { makeCa, makeLeaf as leaf, servedCertificate, type CertFiles } from '../support/openssl.js';
 
 const run = promisify(execFile);
 
@@ -120,11 +120,6 @@ async function tlsBackend(name: string, cert: CertFiles): Promise<{ server: TlsS
 }
 
 /** The subject CN of the certificate a client sees on 127.0.0.1:port when asking for `servername`. */
-async function presentedCn(port: number, servername: string): Promise<string> {
-  const script = `echo | timeout 10 openssl s_client -connect 127.0.0.1:${port} -servername ${servername} 2>/dev/null | openssl x509 -noout -subject; true`;
-  return (await run('sh', ['-c', script])).stdout.trim();
-}
-
 test('PASSTHROUGH: the server name picks a backend that terminates TLS itself; unknown names are closed', async () => {
   const ca = await makeCa('backend CA');
   const [aCert, bCert, gwCert] = await Promise.all([
@@ -148,10 +143,10 @@ test('PASSTHROUGH: the server name picks a backend that terminates TLS itself; u
   try {
     assert.deepEqual(await curl(proxy.port, 'a.example.com', ca), { code: 0, body: 'backend-a' });
     assert.deepEqual(await curl(proxy.port, 'b.example.com', ca), { code: 0, body: 'backend-b' });
-    assert.equal(await presentedCn(proxy.port, 'a.example.com'), 'subject=CN = a.example.com');
-    assert.equal(await presentedCn(proxy.port, 'b.example.com'), 'subject=CN = b.example.com');
+    assert.equal(await servedCertificate(proxy.port, 'a.example.com'), 'subject=CN = a.example.com');
+    assert.equal(await servedCertificate(proxy.port, 'b.example.com'), 'subject=CN = b.example.com');
     // No route for the name: closed before any certificate.
-    assert.equal(await presentedCn(proxy.port, 'c.example.com'), '');
+    assert.equal(await servedCertificate(proxy.port, 'c.example.com'), '');
     assert.notEqual((await curl(proxy.port, 'c.example.com', ca)).code, 0);
     // Plain HTTP on a passthrough port: closed.
     const plain = await run('curl', ['-s', '--max-time', '10', `http://127.0.0.1:${proxy.port}/`]).then(() => 0, (e: { code?: number }) => e.code ?? -1);
@@ -167,7 +162,7 @@ test('PASSTHROUGH: the server name picks a backend that terminates TLS itself; u
     assert.deepEqual(applied, { applied: true });
     assert.deepEqual(await curl(proxy.port, 'a.example.com', ca), { code: 0, body: 'backend-a' });
     assert.deepEqual(await curl(proxy.port, 'c.example.com', ca), { code: 60, body: '' }); // gateway.example.com's certificate: name mismatch
-    assert.equal(await presentedCn(proxy.port, 'c.example.com'), 'subject=CN = gateway.example.com');
+    assert.equal(await servedCertificate(proxy.port, 'c.example.com'), 'subject=CN = gateway.example.com');
     // And HTTP (h2 or HTTP/1.1 by ALPN) flows over the terminated connection.
     assert.deepEqual(await curl(proxy.port, 'gateway.example.com', ca), { code: 0, body: 'terminated' });
     const http1 = await run('curl', ['-s', '--http1.1', '--cacert', ca.cert, '--resolve', `gateway.example.com:${proxy.port}:127.0.0.1`, `https://gateway.example.com:${proxy.port}/`]);

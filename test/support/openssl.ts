@@ -50,3 +50,12 @@ export async function makeLeaf(ca: CertFiles, cn: string, subjectAltName: string
   await run('openssl', ['x509', '-req', '-in', join(dir, 'req.csr'), '-CA', ca.cert, '-CAkey', ca.key, '-CAcreateserial', '-out', leaf.cert, '-days', '1', '-extfile', join(dir, 'ext.cnf')]);
   return leaf;
 }
+
+/**
+ * What `openssl x509 -noout <fields>` prints of the certificate served on 127.0.0.1:`port` for the
+ * server name `servername` (e.g. "subject=CN = a.example.com"); '' when the handshake is closed first.
+ */
+export async function servedCertificate(port: number, servername: string, fields = '-subject'): Promise<string> {
+  const script = `echo | timeout 10 openssl s_client -connect 127.0.0.1:${port} -servername ${servername} 2>/dev/null | openssl x509 -noout ${fields}; true`;
+  return (await run('sh', ['-c', script])).stdout.trim();
+}

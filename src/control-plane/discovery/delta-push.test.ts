@@ -3,12 +3,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Cluster, Snapshot } from '../../model/snapshot.js';
-import { connectControlPlane } from '../../proxy/config/control-plane-client/client.js';
 import { connectSession } from '../../proxy/config/control-plane-client/session.js';
 import { openStream, type Link } from '../../proxy/config/control-plane-client/stream-call.js';
 import { applyDelta } from './apply-delta.js';
 import { controlPlaneSpiffeId, type ControlPlaneMessage, type DeltaMessage, type NodeInfo } from './protocol.js';
-import { createTestPki, nodeInfo, quietLog, startTestServer, TRUST_DOMAIN, waitFor, WEB, type TestPki, type TestServer } from './testing.js';
+import { createTestPki, nodeInfo, quietLog, startTestClient, startTestServer, TRUST_DOMAIN, waitFor, WEB, type TestPki, type TestServer } from './testing.js';
 import type { DiscoveryLog } from './types.js';
 
 const cluster = (i: number, timeoutMs = 1000): Cluster => ({
@@ -144,16 +143,7 @@ describe('delta pushes', { timeout: 30_000 }, () => {
     const node = nodeInfo('renewing', WEB);
     own.provider.snapshots.set(node.id, big('r1'));
     const certs: string[] = [];
-    const client = connectControlPlane({
-      address: '127.0.0.1',
-      port: own.server.port,
-      trustBundlePem: shortLived.trustBundlePem,
-      bootstrapToken: 'token-web',
-      node,
-      onSnapshot: () => {},
-      onCertificate: (c) => void certs.push(c.serialNumber),
-      log: quietLog,
-    });
+    const { client } = startTestClient(own.server.port, shortLived, node, { onCertificate: (c) => void certs.push(c.serialNumber) });
     try {
       await client.firstSnapshot;
       await waitFor(() => certs.length >= 2 && renewals.length >= 2, 'a renewal and a push on its stream', 5000);
@@ -191,16 +181,7 @@ describe('delta pushes', { timeout: 30_000 }, () => {
   it('are rebuilt by the proxy client into exactly the snapshots the provider gave', async () => {
     const node = nodeInfo('client-delta', WEB);
     ts.provider.snapshots.set(node.id, big('v0'));
-    const applied: Snapshot[] = [];
-    const client = connectControlPlane({
-      address: '127.0.0.1',
-      port: ts.server.port,
-      trustBundlePem: pki.trustBundlePem,
-      bootstrapToken: 'token-web',
-      node,
-      onSnapshot: (s) => void applied.push(s),
-      log: quietLog,
-    });
+    const { client, applied } = startTestClient(ts.server.port, pki, node);
     try {
       await client.firstSnapshot;
       const steps = [big('v1', 2), big('v2', 2, 3), big('v3', 7), { ...big('v4', 1), drainTimeoutMs: 100 }, big('v5', 1, 1)];

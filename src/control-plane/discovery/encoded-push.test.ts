@@ -4,9 +4,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Snapshot } from '../../model/snapshot.js';
-import { connectControlPlane } from '../../proxy/config/control-plane-client/client.js';
 import type { NodeInfo } from './protocol.js';
-import { createTestPki, nodeInfo, quietLog, sleep, startTestServer, waitFor, WEB, type TestPki, type TestServer } from './testing.js';
+import { createTestPki, nodeInfo, sleep, startTestClient, startTestServer, waitFor, WEB, type TestPki, type TestServer } from './testing.js';
 import type { AffectedNodes, EncodedSnapshot, SnapshotProvider } from './types.js';
 
 class PiecesProvider implements SnapshotProvider {
@@ -53,16 +52,7 @@ describe('discovery server with pre-serialized snapshots', { timeout: 20_000 }, 
   });
 
   it('sends the pieces as one snapshot, and only when the content version changes', { timeout: 10_000 }, async () => {
-    const applied: Snapshot[] = [];
-    const client = connectControlPlane({
-      address: '127.0.0.1',
-      port: ts.server.port,
-      trustBundlePem: pki.trustBundlePem,
-      bootstrapToken: 'token-web',
-      node: nodeInfo('pieces', WEB),
-      onSnapshot: (s) => void applied.push(s),
-      log: quietLog,
-    });
+    const { client, applied } = startTestClient(ts.server.port, pki, nodeInfo('pieces', WEB));
     try {
       assert.deepEqual(await client.firstSnapshot, { version: 'v1', listeners: [] });
       // Same content version: computed again, not sent again.

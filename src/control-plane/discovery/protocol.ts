@@ -228,14 +228,9 @@ export function errorBody(code: DiscoveryErrorCode, message: string): string {
 }
 
 /**
- * One snapshot message line, built around an already-serialized snapshot: the server serializes
- * each snapshot once (it also compares that text with the last one sent) and never again.
+ * A snapshot message line in pieces: head, the snapshot's JSON (itself perhaps in pieces, written
+ * as they are: the server serializes each snapshot once), tail.
  */
-export function snapshotLine(version: number, snapshotJson: string): string {
-  return `${snapshotHead(version)}${snapshotJson}${SNAPSHOT_TAIL}`;
-}
-
-/** snapshotLine in pieces: head, the snapshot's JSON (itself perhaps in pieces), tail. */
 export function snapshotHead(version: number): string {
   return `{"type":"snapshot","version":${version},"snapshot":`;
 }

@@ -6,7 +6,7 @@ import type { ClientHttp2Session } from 'node:http2';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import { after, before, describe, it } from 'node:test';
 import type { Snapshot } from '../../model/snapshot.js';
-import { connectControlPlane, ControlPlaneError, type ControlPlaneClient } from '../../proxy/config/control-plane-client/client.js';
+import { ControlPlaneError, type ControlPlaneClient } from '../../proxy/config/control-plane-client/client.js';
 import { connectSession } from '../../proxy/config/control-plane-client/session.js';
 import { callSign } from '../../proxy/config/control-plane-client/sign-call.js';
 import { openStream } from '../../proxy/config/control-plane-client/stream-call.js';
@@ -20,9 +20,9 @@ import {
   WEB,
   createTestPki,
   nodeInfo,
-  quietLog,
   sleep,
   snapshot,
+  startTestClient,
   startTestServer,
   waitFor,
   type KeyPair,
@@ -33,19 +33,7 @@ import {
 const CALL_TIMEOUT_MS = 2000;
 
 function startProxy(ts: TestServer, pki: TestPki, node: NodeInfo, token: string): { client: ControlPlaneClient; applied: Snapshot[] } {
-  const applied: Snapshot[] = [];
-  const client = connectControlPlane({
-    address: '127.0.0.1',
-    port: ts.server.port,
-    trustBundlePem: pki.trustBundlePem,
-    bootstrapToken: token,
-    node,
-    onSnapshot: (s) => {
-      applied.push(s);
-    },
-    log: quietLog,
-  });
-  return { client, applied };
+  return startTestClient(ts.server.port, pki, node, { bootstrapToken: token });
 }
 
 function session(ts: TestServer, pki: TestPki, cert?: KeyPair): Promise<ClientHttp2Session> {

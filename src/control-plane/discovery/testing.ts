@@ -4,6 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Snapshot } from '../../model/snapshot.js';
+import { connectControlPlane, type ControlPlaneClient, type ControlPlaneClientOptions } from '../../proxy/config/control-plane-client/client.js';
 import { openCertificateAuthority } from '../ca/authority.js';
 import { createWorkloadKeyAndCsr } from '../ca/csr.js';
 import { signWorkloadCsr } from '../ca/issue.js';
@@ -126,6 +127,30 @@ export async function startTestServer(pki: TestPki, options: Partial<DiscoverySe
     ...options,
   });
   return { server, provider, connected, disconnected };
+}
+
+/**
+ * The proxy's real client against a test server on `port` (token-web unless `extra` says), and
+ * every snapshot it applied, in order.
+ */
+export function startTestClient(
+  port: number,
+  pki: TestPki,
+  node: NodeInfo,
+  extra: Partial<ControlPlaneClientOptions> = {},
+): { client: ControlPlaneClient; applied: Snapshot[] } {
+  const applied: Snapshot[] = [];
+  const client = connectControlPlane({
+    address: '127.0.0.1',
+    port,
+    trustBundlePem: pki.trustBundlePem,
+    bootstrapToken: 'token-web',
+    node,
+    onSnapshot: (s) => void applied.push(s),
+    log: quietLog,
+    ...extra,
+  });
+  return { client, applied };
 }
 
 // One control-plane SVID per CA: a server restarted in a test reuses it, as a real restart would.

@@ -9,9 +9,9 @@ import type { Context } from './context.js';
 import { destinationCluster } from './destinations.js';
 import { hostIntersection, resolveHost } from './hosts.js';
 import type { ListenerGroup, ServerRef } from './gateway-servers.js';
-import { splitServerHost } from './gateway-routes.js';
+import { bindsTo, splitServerHost } from './gateway-routes.js';
 import type { GatewayNode } from './types.js';
-import { boundGateways, isVisible, selects } from './visibility.js';
+import { boundGateways, selects } from './visibility.js';
 import { describe } from './warnings.js';
 
 export function passthroughRoutes(ctx: Context, node: GatewayNode, group: ListenerGroup): SniRoute[] {
@@ -20,7 +20,7 @@ export function passthroughRoutes(ctx: Context, node: GatewayNode, group: Listen
     let matched = false;
     for (const { resource: vs } of ctx.index.virtualServices) {
       const ns = vs.metadata.namespace;
-      if (!boundGateways(vs.spec.gateways, ns).includes(ref.gatewayName) || !isVisible(vs.spec.exportTo, ns, node.namespace)) continue;
+      if (!bindsTo(vs, ref, node)) continue;
       const serverHosts = ref.server.hosts
         .map((h) => splitServerHost(h, ref.gateway.metadata.namespace))
         .filter((h) => h.namespace === '*' || h.namespace === ns)

@@ -48,8 +48,7 @@ export function gatewayRouteConfig(ctx: Context, node: GatewayNode, group: Liste
     for (const written of ref.server.hosts) {
       const { namespace, host } = splitServerHost(written, ref.gateway.metadata.namespace);
       for (const { resource: vs } of ctx.index.virtualServices) {
-        if (!boundGateways(vs.spec.gateways, vs.metadata.namespace).includes(ref.gatewayName)) continue;
-        if (!isVisible(vs.spec.exportTo, vs.metadata.namespace, node.namespace)) continue;
+        if (!bindsTo(vs, ref, node)) continue;
         if (namespace !== '*' && namespace !== vs.metadata.namespace) continue;
         for (const h of vs.spec.hosts ?? []) {
           const common = hostIntersection(resolveHost(h, vs.metadata.namespace), host);
@@ -100,6 +99,15 @@ function hostRoutes(ctx: Context, e: HostRoutes): Route[] {
 function httpsPort(all: readonly ListenerGroup[], host: string): number | undefined {
   const group = all.find((g) => g.tls !== undefined && g.servers.some((s) => s.server.hosts.some((h) => hostIntersection(splitServerHost(h, '').host, host) !== undefined)));
   return group?.port;
+}
+
+/**
+ * A VirtualService binds to a gateway server when it names the server's Gateway and is exported to
+ * the gateway's namespace (HTTP routes here, TLS passthrough routes in gateway-passthrough.ts).
+ */
+export function bindsTo(vs: VirtualService, ref: ServerRef, node: GatewayNode): boolean {
+  const ns = vs.metadata.namespace;
+  return boundGateways(vs.spec.gateways, ns).includes(ref.gatewayName) && isVisible(vs.spec.exportTo, ns, node.namespace);
 }
 
 /** `ns/host`: `*` any namespace, `.` the Gateway's; a bare host means any namespace. */

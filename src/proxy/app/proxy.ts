@@ -10,6 +10,7 @@ import type { CompiledDestination, CompiledRoute, CompiledRouteTable } from '../
 import { createFaultFilter } from '../filters/fault/filter.js';
 import { ProxyMetrics, type RouteMetrics } from '../telemetry/proxy-metrics.js';
 import { createLogger, setLogLevel, type LogLevel } from '../telemetry/log.js';
+import { isoTimestamp } from '../telemetry/clock-text.js';
 import { startAdminServer } from './admin.js';
 import { ClusterSet } from './cluster-set.js';
 import { ListenerRuntime } from './listener-runtime.js';
@@ -120,7 +121,7 @@ export async function startProxy(opts: ProxyOptions): Promise<ProxyHandle> {
     const address = l.address ?? '127.0.0.1';
     if (before?.error === error && before.port === l.port && before.address === address) return;
     log.error('listener cannot bind; the rest of the snapshot serves, and it is retried', { listener: l.name, error });
-    unbound.set(l.name, { name: l.name, address, port: l.port, error, since: new Date().toISOString() });
+    unbound.set(l.name, { name: l.name, address, port: l.port, error, since: isoTimestamp(Date.now()) });
   };
 
   const scheduleRetry = (): void => {

@@ -16,8 +16,7 @@ import {
   type HelloMessage,
   type ProxyMessage,
 } from '../../../control-plane/discovery/protocol.js';
-import { CONTROL_PLANE, WEB, createTestPki, nodeInfo, quietLog, waitFor, type TestPki } from '../../../control-plane/discovery/testing.js';
-import { connectControlPlane } from './client.js';
+import { CONTROL_PLANE, WEB, createTestPki, nodeInfo, startTestClient, waitFor, type TestPki } from '../../../control-plane/discovery/testing.js';
 
 /** A control plane that signs any CSR as WEB and hands each discovery stream to the test. */
 async function scriptedControlPlane(pki: TestPki): Promise<{ port: number; streams: { stream: ServerHttp2Stream; replies: ProxyMessage[] }[]; close(): Promise<void> }> {
@@ -73,16 +72,7 @@ describe('control-plane client: deltas', { timeout: 20_000 }, () => {
 
   it('rebuilds a snapshot from a delta, NACKs one on another base or that does not apply, and keeps the last good', async () => {
     const cp = await scriptedControlPlane(pki);
-    const applied: Snapshot[] = [];
-    const client = connectControlPlane({
-      address: '127.0.0.1',
-      port: cp.port,
-      trustBundlePem: pki.trustBundlePem,
-      bootstrapToken: 'token-web',
-      node: nodeInfo('web-delta', WEB),
-      onSnapshot: (s) => void applied.push(s),
-      log: quietLog,
-    });
+    const { client, applied } = startTestClient(cp.port, pki, nodeInfo('web-delta', WEB));
     try {
       await waitFor(() => cp.streams.length === 1, 'the discovery stream', 10_000);
       const { stream, replies } = cp.streams[0];

@@ -5,7 +5,6 @@
 
 interface Latin1Buffer {
   latin1Slice(start: number, end: number): string;
-  latin1Write(text: string, offset: number, length?: number): number;
 }
 
 /** Index of the first CRLFCRLF in buf[from, to), or -1. */
@@ -20,9 +19,4 @@ export function findHeadEnd(buf: Buffer, from: number, to: number): number {
 /** buf[start, end) as a latin1 string (one character per byte). */
 export function latin1At(buf: Buffer, start: number, end: number): string {
   return (buf as unknown as Latin1Buffer).latin1Slice(start, end);
-}
-
-/** Writes `text` as latin1 at `offset` (the caller made sure it fits); returns bytes written. */
-export function putLatin1(buf: Buffer, text: string, offset: number): number {
-  return (buf as unknown as Latin1Buffer).latin1Write(text, offset);
 }

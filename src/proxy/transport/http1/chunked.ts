@@ -124,9 +124,5 @@ function hexValue(c: number): number {
   return -1;
 }
 
-/** Frames one payload chunk for a chunked body we originate (HTTP/2 → HTTP/1). */
-export function encodeChunk(data: Buffer): Buffer[] {
-  return [Buffer.from(data.length.toString(16) + '\r\n', 'latin1'), data, CRLF];
-}
 export const CRLF = Buffer.from('\r\n', 'latin1');
 export const LAST_CHUNK = Buffer.from('0\r\n\r\n', 'latin1');
